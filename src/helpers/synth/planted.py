@@ -1,0 +1,37 @@
+"""What the generator planted, measured from its output and truth/ (for tests and notes only)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+
+def planted_summary(folder: str | Path) -> dict:
+    folder = Path(folder)
+    acc = pd.read_csv(folder / "truth" / "accounts.csv")
+    users = pd.read_csv(folder / "truth" / "users.csv")
+    labels = pd.read_csv(folder / "truth" / "labels.csv").merge(users[["user_id", "role"]], on="user_id")
+    wrong = labels[~labels.label_correct]
+    return {
+        "churn_by_segment": acc.assign(churned=acc.churn_date.notna()).groupby("segment").churned.mean().round(3).to_dict(),
+        "expert_share": round((users.true_tier == "expert").mean(), 3),
+        "labelled_share": round(len(labels) / len(users), 3),
+        "label_accuracy": round(labels.label_correct.mean(), 3),
+        "mistaken_labels_in_visible_roles": round(wrong.role.isin(["executive", "admin", "manager", "analyst"]).mean(), 3),
+        "activity_before_churn": activity_before_churn(folder),
+    }
+
+
+def activity_before_churn(folder: Path) -> pd.DataFrame:
+    """Events per churned account in each 30-day band before its churn date."""
+    events = next(p for p in folder.glob("*.parquet"))
+    return duckdb.sql(f"""
+        WITH t AS (SELECT account_id, CAST(churn_date AS DATE) AS cd
+                   FROM read_csv('{folder}/truth/accounts.csv') WHERE churn_date IS NOT NULL),
+             e AS (SELECT account_id, CAST(timestamp AS DATE) AS d FROM '{events}')
+        SELECT CAST(floor(date_diff('day', e.d, t.cd) / 30) AS INT) AS months_before,
+               round(count(*) / (SELECT count(*) FROM t), 1) AS events_per_account
+        FROM e JOIN t USING (account_id)
+        WHERE e.d < t.cd AND date_diff('day', e.d, t.cd) < 180
+        GROUP BY 1 ORDER BY 1""").df()

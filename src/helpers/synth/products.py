@@ -1,0 +1,126 @@
+"""Product specifications for the synthetic generator.
+
+A product is its event taxonomy plus how each event responds to a user's latent
+expertise (``skill_beta``: how much more often an expert does it) and how common
+it is (``base``: log-weight at average skill). Events with beta near 0 carry no
+information about expertise; negative beta marks beginner behaviour (help pages).
+The same spec writes the product's ``dataset.yaml``, so the generator and the
+contract never disagree about the taxonomy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    base: float
+    skill_beta: float
+    groups: tuple[str, ...] = ()  # core / expansion / advanced / asset / collaboration / passive
+
+
+@dataclass(frozen=True)
+class Product:
+    key: str
+    title: str
+    session_event: str  # one per active day, before the day's other events
+    events: tuple[EventType, ...]
+    role_weights: dict[str, float]
+    # Their column names -> ours, per table; the generator writes *their* names.
+    renames: dict[str, dict[str, str]] = field(default_factory=dict)
+    table_files: dict[str, str] = field(default_factory=dict)
+
+    def group(self, name: str) -> list[str]:
+        return [e.name for e in self.events if name in e.groups]
+
+    def active_events(self) -> list[str]:
+        return [e.name for e in self.events if "passive" not in e.groups]
+
+
+def _e(name, base, beta, *groups):
+    return EventType(name, base, beta, tuple(groups))
+
+
+BEACON = Product(
+    key="beacon",
+    title="Beacon Analytics (synthetic B2B BI product)",
+    session_event="login",
+    events=(
+        _e("login", -9.0, 0.0, "passive"),  # emitted per session, not drawn from the mix
+        _e("view_dashboard", 2.0, 0.0, "core"),
+        _e("run_query", 1.3, 0.3, "core"),
+        _e("create_report", 0.6, 0.5, "core", "asset"),
+        _e("edit_report", 0.8, 0.4, "core"),
+        _e("export_csv", 0.5, 0.2, "core"),
+        _e("create_dashboard", 0.0, 0.8, "expansion", "asset"),
+        _e("schedule_report", -0.3, 0.9, "expansion"),
+        _e("create_alert", -0.4, 0.9, "expansion", "asset"),
+        _e("add_data_source", -1.2, 0.7, "expansion"),
+        _e("share_dashboard", -0.2, 0.8, "expansion", "collaboration"),
+        _e("comment", -0.1, 0.5, "collaboration"),
+        _e("invite_user", -1.5, 0.4, "collaboration"),
+        _e("call_api", -1.6, 1.6, "advanced"),
+        _e("build_sql_model", -1.5, 1.5, "advanced", "asset"),
+        _e("create_custom_metric", -1.4, 1.4, "advanced", "asset"),
+        _e("write_script", -1.8, 1.6, "advanced"),
+        _e("configure_permissions", -2.0, 1.0, "advanced"),
+        _e("search", 0.3, 0.0),
+        _e("view_notification", 0.5, 0.0, "passive"),
+        _e("update_profile", -1.5, 0.0, "passive"),
+        _e("open_help_center", -0.8, -0.8),
+        _e("view_billing", -2.5, 0.0, "passive"),
+    ),
+    role_weights={"executive": 1.5, "admin": 1.3, "manager": 1.3, "analyst": 1.0,
+                  "member": 1.0, "viewer": 0.7, "intern": 0.5},
+)
+
+# A second product, with other event names and the customer's own column names,
+# proves the workbook is product-agnostic: only its dataset.yaml differs.
+QUILL = Product(
+    key="quill",
+    title="Quill Docs (synthetic document-collaboration product)",
+    session_event="sign_in",
+    events=(
+        _e("sign_in", -9.0, 0.0, "passive"),
+        _e("open_doc", 2.1, 0.0, "core"),
+        _e("edit_doc", 1.4, 0.3, "core"),
+        _e("create_doc", 0.7, 0.5, "core", "asset"),
+        _e("upload_file", 0.3, 0.2, "core"),
+        _e("comment_doc", 0.2, 0.5, "collaboration"),
+        _e("share_doc", -0.2, 0.8, "expansion", "collaboration"),
+        _e("invite_member", -1.4, 0.4, "collaboration"),
+        _e("create_template", -0.6, 0.9, "expansion", "asset"),
+        _e("use_template", 0.0, 0.6, "expansion"),
+        _e("compare_versions", -0.8, 0.8, "expansion"),
+        _e("approve_doc", -0.9, 0.7, "expansion"),
+        _e("build_workflow", -1.6, 1.5, "advanced", "asset"),
+        _e("run_automation", -1.4, 1.6, "advanced"),
+        _e("api_request", -1.8, 1.6, "advanced"),
+        _e("manage_workspace", -2.0, 1.1, "advanced"),
+        _e("export_pdf", 0.2, 0.1),
+        _e("search_library", 0.4, 0.0),
+        _e("view_inbox", 0.6, 0.0, "passive"),
+        _e("edit_profile", -1.6, 0.0, "passive"),
+        _e("read_help_article", -0.7, -0.9),
+        _e("view_invoice", -2.6, 0.0, "passive"),
+    ),
+    role_weights={"executive": 1.5, "admin": 1.3, "manager": 1.3, "analyst": 1.0,
+                  "member": 1.0, "viewer": 0.7, "intern": 0.5},
+    renames={
+        "users": {"member_id": "user_id", "org_id": "account_id", "title": "role", "joined": "created_at"},
+        "events": {"member_id": "user_id", "org_id": "account_id", "action": "event", "occurred_at": "timestamp"},
+        "accounts": {"org_id": "account_id", "tier": "segment", "owner": "csm"},
+        "subscriptions": {"org_id": "account_id", "period_start": "start_date", "period_end": "end_date",
+                          "monthly_fee": "mrr", "licenses": "seats"},
+        "csm_labels": {"member_id": "user_id", "judgement": "label"},
+        "tickets": {"org_id": "account_id", "created": "opened_at", "resolved": "closed_at"},
+        "nps": {"org_id": "account_id", "member_id": "user_id", "submitted": "responded_at", "rating": "score"},
+        "touchpoints": {"org_id": "account_id", "meeting_date": "date", "meeting_type": "kind",
+                        "outcome": "status"},
+        "assessments": {"org_id": "account_id", "assessed_on": "assessed_at"},
+    },
+    table_files={"events": "activity_log.parquet", "users": "members.csv", "accounts": "orgs.csv"},
+)
+
+PRODUCTS = {p.key: p for p in (BEACON, QUILL)}

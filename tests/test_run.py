@@ -1,0 +1,77 @@
+"""The runner: a whole month end to end, reproducibly, and safely when something breaks."""
+import json
+import shutil
+
+import nbformat
+import pytest
+
+from helpers import paths
+from helpers.run import RunFailed, main, notebooks, run
+
+AS_OF = "2026-10-31"
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    tiny = paths.bundled("tiny")
+    return run(str(tiny), AS_OF, tmp_path_factory.mktemp("runs") / "month", progress=False)
+
+
+def test_run_folder_is_complete(first_run):
+    names = [nb.stem for nb in notebooks()]
+    assert names and names[0] == "00_data_contract"
+    for stem in names:
+        assert (first_run / "notebooks" / f"{stem}.ipynb").exists()
+        assert (first_run / "html" / f"{stem}.html").stat().st_size > 10_000
+    index = (first_run / "index.html").read_text()
+    assert all(f'href="html/{stem}.html"' in index for stem in names)
+    record = json.loads((first_run / "run.json").read_text())
+    assert record["status"] == "ok"
+    assert record["parameters"]["as_of"] == AS_OF
+    assert [n["notebook"] for n in record["notebooks"]] == [f"{s}.ipynb" for s in names]
+    assert len(record["inputs"]["events.parquet"]) == 64 and "pandas" in record["versions"]
+    contract = json.loads((first_run / "artifacts" / "data_contract.json").read_text())
+    assert contract["status"] == "valid" and contract["events_to_as_of"] > 100_000
+
+
+def test_same_inputs_give_byte_identical_artifacts(first_run, tmp_path):
+    again = run(str(paths.bundled("tiny")), AS_OF, tmp_path / "again", progress=False)
+    ours = sorted(p.name for p in (first_run / "artifacts").iterdir())
+    assert ours == sorted(p.name for p in (again / "artifacts").iterdir()) and len(ours) >= 3
+    for name in ours:
+        assert (first_run / "artifacts" / name).read_bytes() == (again / "artifacts" / name).read_bytes(), name
+
+
+def test_non_default_parameters_change_the_run(tmp_path):
+    out = run(str(paths.bundled("tiny")), "2026-06-30", tmp_path / "june", progress=False)
+    contract = json.loads((out / "artifacts" / "data_contract.json").read_text())
+    assert contract["as_of"] == "2026-06-30"
+
+
+def test_a_failing_notebook_names_itself_and_spares_the_last_report(first_run, tmp_path):
+    good = tmp_path / "report"
+    shutil.copytree(first_run, good)
+    before = {p: p.read_bytes() for p in good.rglob("*") if p.is_file()}
+    broken = tmp_path / "notebooks"
+    shutil.copytree(paths.NOTEBOOKS, broken)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# broken"), nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("raise ValueError('planted failure')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, broken / "99_broken.ipynb")
+    with pytest.raises(RunFailed) as info:
+        run(str(paths.bundled("tiny")), AS_OF, good, notebooks_dir=broken, progress=False)
+    msg = str(info.value)
+    # cell 3 of the executed copy: papermill's injected-parameters cell comes first
+    assert "99_broken.ipynb failed in cell 3" in msg and "ValueError: planted failure" in msg
+    assert {p: p.read_bytes() for p in good.rglob("*") if p.is_file()} == before
+    failed = json.loads((tmp_path / "report.partial" / "run.json").read_text())
+    assert failed["status"] == "failed" and failed["notebooks"][-1]["notebook"] == "99_broken.ipynb"
+
+
+def test_bad_input_stops_the_cli_before_anything_is_written(tiny_copy, tmp_path, capsys):
+    (tiny_copy / "users.csv").write_text("user_id,account_id\nU1,NOPE\n")
+    code = main(["--dataset", str(tiny_copy), "--as-of", AS_OF, "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert "bad input: users.csv: column 'account_id'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()

@@ -1,0 +1,62 @@
+"""The generator is deterministic and its planted structure is real."""
+import filecmp
+
+import duckdb
+import pandas as pd
+import pytest
+
+from helpers.contract import load_dataset
+from helpers.synth import generate
+from helpers.synth.planted import planted_summary
+
+
+def test_same_seed_gives_byte_identical_files(tmp_path):
+    a = generate(tmp_path / "a", "tiny", seed=7, progress=False)
+    b = generate(tmp_path / "b", "tiny", seed=7, progress=False)
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert len(files) >= 14
+    _, mismatch, errors = filecmp.cmpfiles(a, b, [str(f) for f in files], shallow=False)
+    assert mismatch == [] and errors == []
+    c = generate(tmp_path / "c", "tiny", seed=8, progress=False)
+    assert (a / "events.parquet").read_bytes() != (c / "events.parquet").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    return generate(tmp_path_factory.mktemp("s") / "sample", "sample", seed=42, progress=False)
+
+
+def test_sample_size_and_shape(sample):
+    ds = load_dataset(sample, "2026-10-31")
+    assert 400 <= len(ds.tables["accounts"]) <= 600
+    assert 3000 <= len(ds.tables["users"]) <= 9000
+    assert 1_000_000 <= ds.events.n_rows <= 5_000_000
+    assert len(ds.events.event_counts) >= 20
+    assert set(ds.tables["accounts"].segment) == {"Enterprise", "Mid-Market", "SMB", "Startup"}
+    starts = ds.tables["accounts"].contract_start
+    assert (starts.max() - starts.min()).days >= 24 * 30  # signup cohorts over at least two years
+
+
+def test_planted_structure(sample):
+    s = planted_summary(sample)
+    churn = s["churn_by_segment"]
+    # Smaller customers churn more, as in any B2B book.
+    assert churn["Startup"] > churn["SMB"] > churn["Mid-Market"] > churn["Enterprise"]
+    assert 0.15 <= s["expert_share"] <= 0.30
+    assert 0.85 <= s["label_accuracy"] <= 0.95          # CSMs are wrong about one time in ten
+    assert s["labelled_share"] <= 0.15                    # a minority of users
+    decline = s["activity_before_churn"].set_index("months_before").events_per_account
+    assert decline[0] < 0.5 * decline[5]                  # churners fade in their last months
+    assert decline[2] < decline[5]                        # ... starting 60-120 days out
+    assert s["mistaken_labels_in_visible_roles"] > 0.5
+
+
+def test_second_product_uses_its_own_names(tmp_path):
+    out = generate(tmp_path / "q", "tiny", seed=3, product="quill", progress=False)
+    users = pd.read_csv(out / "members.csv", nrows=2)
+    assert {"member_id", "org_id", "title", "joined"} <= set(users.columns)
+    cols = [r[0] for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{out}/activity_log.parquet'").fetchall()]
+    assert cols == ["member_id", "org_id", "action", "occurred_at"]
+    ds = load_dataset(out, "2026-10-31")   # its dataset.yaml maps everything onto the contract
+    assert "sign_in" in ds.events.event_counts and "login" not in ds.events.event_counts
+    assert ds.connect().execute("SELECT count(DISTINCT account_id) FROM events").fetchone()[0] > 10
