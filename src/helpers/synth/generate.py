@@ -32,7 +32,7 @@ class Scale:
 SCALES = {
     "tiny": Scale(accounts=70, months=24, seat_scale=0.45, label_share=0.2, chunk_users=4000),
     "sample": Scale(accounts=500, months=36, seat_scale=0.55, label_share=0.1, chunk_users=4000),
-    "large": Scale(accounts=10_000, months=40, seat_scale=1.0, label_share=0.05, chunk_users=2500),
+    "large": Scale(accounts=10_000, months=42, seat_scale=1.06, label_share=0.05, chunk_users=2500),
 }
 
 
