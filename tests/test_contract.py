@@ -34,6 +34,7 @@ def expect_error(folder, *fragments, as_of=AS_OF, error=DataContractError):
     assert "\n" not in msg, "errors are one line"
     for f in fragments:
         assert re.search(f, msg), f"{f!r} not in: {msg}"
+    print(f"\n  {msg}")  # pytest tests/test_contract.py -s lists the whole catalogue's messages
     return msg
 
 
