@@ -18,7 +18,6 @@ import time
 DUCKDB_SIDE = """
 import time, json, resource
 from helpers.contract import load_dataset
-from helpers.config import load_config
 t = time.perf_counter()
 ds = load_dataset({ds!r}, {as_of!r})
 print(json.dumps(dict(rows=ds.events.n_rows, seconds=time.perf_counter() - t)))
@@ -27,7 +26,6 @@ print(json.dumps(dict(rows=ds.events.n_rows, seconds=time.perf_counter() - t)))
 PANDAS_SIDE = """
 import time, json
 import pandas as pd
-from helpers.contract import load_dataset
 t = time.perf_counter()
 ev = pd.read_parquet({events!r})
 users = pd.read_csv({users!r}, dtype=str)

@@ -18,7 +18,7 @@ import pandera.pandas as pa
 
 from . import paths
 from .config import TABLES, DatasetConfig, load_config
-from .errors import DataContractError
+from .errors import DataContractError, rows_message
 from .events import EventSource, open_events
 from .tables import SPECS
 from .timecut import cut_table, cutoff
@@ -154,13 +154,8 @@ def _describe_failure(cases: pd.DataFrame, df: pd.DataFrame, path: Path, spec) -
 
 
 def _rows_message(path: Path, column: str, rows, values, expected: str) -> str:
-    """'file: column 'x': 3 rows (line 5 '...', ...) ; expected ...' — lines count the header as 1."""
     rows = list(rows)
-    offset = 2 if path.suffix == ".csv" else 1
-    where = "line" if path.suffix == ".csv" else "row"
-    examples = ", ".join(f"{where} {r + offset} {v!r}" for r, v in zip(rows[:3], list(values)[:3]))
-    more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
-    return f"{path.name}: column '{column}': {len(rows)} bad row(s) ({examples}{more}); expected {expected}"
+    return rows_message(path.name, column, rows, values, expected, count=len(rows))
 
 
 def _check_references(tables: dict[str, pd.DataFrame], files: dict[str, Path]) -> None:

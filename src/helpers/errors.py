@@ -7,3 +7,14 @@ class DataContractError(ValueError):
 
 class ConfigError(ValueError):
     """dataset.yaml (or a config it points to) is malformed."""
+
+
+def rows_message(file: str, column: str, rows, values, expected: str, count: int | None = None) -> str:
+    """'file: column 'x': N bad row(s) (line 5 '...', ...); expected ...'. rows are 0-based positions;
+    CSV lines count the header as line 1, Parquet rows start at 1."""
+    rows, values = list(rows)[:3], list(values)[:3]
+    count = len(rows) if count is None else count
+    csv = file.endswith(".csv")
+    examples = ", ".join(f"{'line' if csv else 'row'} {r + (2 if csv else 1)} {v!r}" for r, v in zip(rows, values))
+    more = f" and {count - len(rows)} more" if count > len(rows) else ""
+    return f"{file}: column '{column}': {count:,} bad row(s) ({examples}{more}); expected {expected}"

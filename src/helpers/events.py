@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .errors import DataContractError
+from .errors import DataContractError, rows_message
 
 REQUIRED = ("user_id", "event", "timestamp")
 
@@ -109,7 +109,5 @@ def _check_rows(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         if count:
             example = con.execute(f"SELECT file_row_number, {shown} FROM raw WHERE {bad} "
                                   "ORDER BY file_row_number LIMIT 3").fetchall()
-            where = "line" if path.suffix == ".csv" else "row"
-            off = 2 if path.suffix == ".csv" else 1
-            rows = ", ".join(f"{where} {r + off} {v!r}" for r, v in example)
-            raise DataContractError(f"{path.name}: column '{column}': {count:,} bad row(s) ({rows}); expected {expected}")
+            raise DataContractError(rows_message(path.name, column, [r for r, _ in example],
+                                                 [v for _, v in example], expected, count))
