@@ -17,3 +17,19 @@ def write_json(obj, run_dir: Path, name: str) -> Path:
     path = Path(run_dir) / "artifacts" / name
     path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
     return path
+
+
+def write_parquet(df: pd.DataFrame, run_dir: Path, name: str) -> Path:
+    path = Path(run_dir) / "artifacts" / name
+    df.to_parquet(path, index=False, compression="zstd")
+    return path
+
+
+def read(run_dir: Path, name: str, made_by: str) -> pd.DataFrame:
+    """An earlier step's artifact, or a clear message naming the notebook to run first."""
+    path = Path(run_dir) / "artifacts" / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: run {made_by} first (with the same run_dir)")
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, keep_default_na=True)

@@ -78,6 +78,14 @@ class Validation(_Strict):
     orphan_events: Literal["error", "drop"] = "error"  # events whose user is not in users
 
 
+class CustomMeasure(_Strict):
+    """An extra measure for the dimensional space (notebook 03), without code."""
+    name: str
+    kind: Literal["frequency", "intensity", "share", "rate", "adoption"]
+    events: list[str] = Field(min_length=1)
+    description: str = ""
+
+
 class DatasetConfig(_Strict):
     name: str = "unnamed dataset"
     description: str = ""
@@ -87,6 +95,7 @@ class DatasetConfig(_Strict):
     churn: Churn = Churn()
     calendar: Calendar = Calendar()
     validation: Validation = Validation()
+    measures: list[CustomMeasure] = Field(default_factory=list)  # added to the generated catalogue
     health: dict[str, Any] = Field(default_factory=dict)  # health-score configuration (notebook 09)
 
 

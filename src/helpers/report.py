@@ -9,7 +9,7 @@ import nbformat
 from nbconvert import HTMLExporter
 
 
-def render(run_dir: Path) -> None:
+def render(run_dir: Path, skipped: dict[str, str] | None = None) -> None:
     pages = []
     for nb_path in sorted((run_dir / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(nb_path, as_version=4)
@@ -20,7 +20,7 @@ def render(run_dir: Path) -> None:
         pages.append((nb_path.stem, _title(nb), hide))
     # The executive pages (code hidden) lead; the method's notebooks follow in order.
     pages.sort(key=lambda p: (not p[2], p[0]))
-    (run_dir / "index.html").write_text(_index(run_dir, pages), encoding="utf-8")
+    (run_dir / "index.html").write_text(_index(run_dir, pages, skipped or {}), encoding="utf-8")
 
 
 def _title(nb) -> str:
@@ -30,7 +30,7 @@ def _title(nb) -> str:
     return "untitled"
 
 
-def _index(run_dir: Path, pages) -> str:
+def _index(run_dir: Path, pages, skipped: dict[str, str]) -> str:
     params = {}
     contract = run_dir / "artifacts" / "data_contract.json"
     if contract.exists():
@@ -38,6 +38,9 @@ def _index(run_dir: Path, pages) -> str:
     items = "\n".join(
         f'<li><a href="html/{stem}.html">{html.escape(title)}</a> '
         f'<small>(<a href="notebooks/{stem}.ipynb">notebook</a>)</small></li>' for stem, title, _ in pages)
+    if skipped:
+        items += "\n" + "\n".join(f"<li><s>{html.escape(Path(nb).stem)}</s> <small>stepped aside: {html.escape(why)}</small></li>"
+                                  for nb, why in skipped.items())
     arts = "\n".join(f'<li><a href="artifacts/{p.name}">{p.name}</a></li>'
                      for p in sorted((run_dir / "artifacts").iterdir()))
     return f"""<!doctype html>

@@ -17,15 +17,20 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+import nbformat
 import papermill as pm
 import yaml
 from tqdm.auto import tqdm
 
-from . import contract, paths, report
+from . import cohorts, contract, paths, report
 from .errors import ConfigError, DataContractError
 
 PACKAGES = ("pandas", "numpy", "duckdb", "pyarrow", "pandera", "scikit-learn", "statsmodels",
             "matplotlib", "seaborn", "papermill", "customer-health-workbook")
+
+
+# What a notebook may declare in its metadata (``workbook.requires``): name -> why-not check.
+REQUIREMENTS = {"expert_labels": cohorts.unusable_reason}
 
 
 class RunFailed(RuntimeError):
@@ -39,7 +44,7 @@ def notebooks(folder: Path = paths.NOTEBOOKS) -> list[Path]:
 def run(dataset: str, as_of: str, out: str | Path, extra: dict | None = None,
         notebooks_dir: Path = paths.NOTEBOOKS, progress: bool = True) -> Path:
     out = Path(out).resolve()
-    contract.load_dataset(dataset, as_of)  # bad input fails here, before anything is written
+    ds = contract.load_dataset(dataset, as_of)  # bad input fails here, before anything is written
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     for sub in ("notebooks", "html", "artifacts"):
@@ -49,6 +54,10 @@ def run(dataset: str, as_of: str, out: str | Path, extra: dict | None = None,
               "inputs": _fingerprints(paths.dataset_dir(dataset)), "notebooks": [], "status": "running"}
     for nb in tqdm(notebooks(notebooks_dir), desc="notebooks", unit="nb", disable=not progress):
         t0 = time.perf_counter()
+        reason = skip_reason(nb, ds)
+        if reason:
+            record["notebooks"].append({"notebook": nb.name, "seconds": 0.0, "status": "skipped", "reason": reason})
+            continue
         try:
             pm.execute_notebook(nb, tmp / "notebooks" / nb.name, parameters=params, kernel_name="python3",
                                 cwd=str(nb.parent), progress_bar=False)
@@ -61,10 +70,20 @@ def run(dataset: str, as_of: str, out: str | Path, extra: dict | None = None,
             raise RunFailed(f"{message}\nPartial run kept in {tmp}; {out} is untouched.") from None
         record["notebooks"].append({"notebook": nb.name, "seconds": round(time.perf_counter() - t0, 2),
                                     "status": "ok"})
-    report.render(tmp)
+    report.render(tmp, skipped={n["notebook"]: n["reason"] for n in record["notebooks"] if n["status"] == "skipped"})
     _finish(tmp, record, "ok")
     _swap_into_place(tmp, out)
     return out
+
+
+def skip_reason(nb: Path, ds) -> str | None:
+    """Why a notebook steps aside on this dataset (its metadata ``workbook.requires``), or None."""
+    needs = nbformat.read(nb, as_version=4).metadata.get("workbook", {}).get("requires", [])
+    for need in needs:
+        reason = REQUIREMENTS[need](ds)
+        if reason:
+            return reason
+    return None
 
 
 def _finish(tmp: Path, record: dict, status: str) -> None:
