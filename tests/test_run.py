@@ -3,6 +3,7 @@ import json
 import shutil
 
 import nbformat
+import pandas as pd
 import pytest
 
 from helpers import paths
@@ -75,3 +76,34 @@ def test_bad_input_stops_the_cli_before_anything_is_written(tiny_copy, tmp_path,
     assert code == 2
     assert "bad input: users.csv: column 'account_id'" in capsys.readouterr().err
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
+
+
+def test_second_product_runs_the_expert_method_on_its_own_yaml(tmp_path):
+    """Quill has other event names and other column names; only its dataset.yaml differs."""
+    from helpers.synth import generate
+    quill = generate(tmp_path / "quill", "tiny", seed=5, product="quill", progress=False)
+    out = run(str(quill), AS_OF, tmp_path / "quill-run", progress=False)
+    record = json.loads((out / "run.json").read_text())
+    assert all(n["status"] == "ok" for n in record["notebooks"])
+    measures = pd.read_parquet(out / "artifacts" / "user_measures.parquet")
+    assert {"run_automation_share", "build_workflow_days_per_week", "advanced_adoption"} <= set(measures.columns)
+    assert "call_api_share" not in measures  # nothing of the first product leaks in
+    model = json.loads((out / "artifacts" / "expert_model.json").read_text())
+    assert model["validation"]["balanced_accuracy"] > 0.7
+    tags = pd.read_csv(out / "artifacts" / "user_tags.csv")
+    assert list(tags.columns[:4]) == ["user_id", "account_id", "score", "tag"]
+    assert set(tags.tag) <= {"Expert", "Intermediate", "Beginner", "Inactive"} and (tags.tag == "Expert").sum() > 10
+    assert len(tags) == len(pd.read_csv(quill / "members.csv"))
+
+
+def test_unusable_labels_make_the_expert_steps_step_aside(tiny_copy, tmp_path):
+    labels = pd.read_csv(tiny_copy / "csm_labels.csv").assign(label="intermediate")
+    labels.to_csv(tiny_copy / "csm_labels.csv", index=False)
+    out = run(str(tiny_copy), AS_OF, tmp_path / "no-experts", progress=False)
+    record = {n["notebook"][:2]: n for n in json.loads((out / "run.json").read_text())["notebooks"]}
+    for nb in ("01", "02", "04", "05", "06", "07"):
+        assert record[nb]["status"] == "skipped" and "every one of the" in record[nb]["reason"]
+    assert record["03"]["status"] == "ok" and record["08"]["status"] == "ok"
+    rollup = pd.read_csv(out / "artifacts" / "account_rollup.csv")
+    assert "experts" not in rollup and {"activity_coefficient", "seat_utilisation"} <= set(rollup.columns)
+    assert "stepped aside" in (out / "index.html").read_text()
