@@ -32,6 +32,7 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_events.py
+	$(BIN)/python benchmarks/bench_measures.py
 
 ## strip outputs from notebooks before committing
 strip: $(STAMP)

@@ -58,6 +58,7 @@ def test_measures_by_hand(hand_made):
     assert u1.event_diversity == pytest.approx(-(4 / 6 * __import__("math").log(4 / 6) + 2 * (1 / 6) * __import__("math").log(1 / 6)))
     # u2 exists for 15 days of the window: rates are per its own exposure, not the whole window
     assert u2.exposure_days == 15 and u2.active_days_per_week == pytest.approx(1 / (15 / 7))
+    assert u2.days_to_first_advanced == 15                               # never: censored at tenure so far
     assert u2.trend_30d == 0                                             # too little history for a trend
     # u3 only logged in: no active day, so activity measures are zero but the login shows
     assert m.loc["u3", "active_days"] == 0 and m.loc["u3", "login_days_per_week"] > 0

@@ -36,6 +36,9 @@ class EventSource:
         con.execute(f"""CREATE VIEW events AS
             SELECT e.user_id, u.account_id, e.event, e.timestamp FROM ({self.select}) e
             JOIN users u USING (user_id) WHERE e.timestamp < TIMESTAMP '{cut}'""")
+        # The same rows without the account join, for per-user work that never needs it.
+        con.execute(f"""CREATE VIEW event_log AS
+            SELECT user_id, event, timestamp FROM ({self.select}) WHERE timestamp < TIMESTAMP '{cut}'""")
         return con
 
 

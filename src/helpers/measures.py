@@ -24,15 +24,16 @@ from .errors import ConfigError
 PAC_WEEKS = 7      # the Product Activity Coefficient counts active weeks out of the last 7 whole weeks
 TREND_DAYS = 30    # trend: the last 30 days against the 30 before
 
-# kind -> (SQL over the per-user aggregates, what it means). {f} is the event filter,
-# {g} the group's day-flag column, {k} the number of events in the filter.
+# kind -> (SQL over the per-user aggregates, what it means). In the SQL, {n} is the
+# count of the filter's events, {days} the days with the (single) event, {used} how
+# many of the filter's {k} events were used, {id} the group's day-flag column.
 KINDS = {
-    "frequency": ("coalesce(ev_days_{id}, 0) / weeks", "days with {what} per week of exposure"),
+    "frequency": ("coalesce({days}, 0) / weeks", "days with {what} per week of exposure"),
     "group_frequency": ("coalesce(gd_{id}, 0) / weeks", "days with {what} per week of exposure"),
-    "intensity": ("coalesce(ev_n_{id}, 0) / nullif(active_days, 0)", "{what} per active day"),
-    "share": ("coalesce(ev_n_{id}, 0) / nullif(active_events, 0)", "share of all active events that are {what}"),
-    "rate": ("coalesce(ev_n_{id}, 0) / weeks", "{what} per week of exposure"),
-    "adoption": ("coalesce(ev_used_{id}, 0) / {k}", "share of the {what} used at least once"),
+    "intensity": ("{n} / nullif(active_days, 0)", "{what} per active day"),
+    "share": ("{n} / nullif(active_events, 0)", "share of all active events that are {what}"),
+    "rate": ("{n} / weeks", "{what} per week of exposure"),
+    "adoption": ("{used} / {k}", "share of the {what} used at least once"),
 }
 
 
