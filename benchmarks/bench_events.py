@@ -13,7 +13,6 @@ import json
 import resource
 import subprocess
 import sys
-import time
 
 DUCKDB_SIDE = """
 import time, json, resource

@@ -88,10 +88,13 @@ def test_small_cohort_warns_but_runs():
     assert len(warnings) == 1 and "expert cohort has 12 users" in warnings[0]
 
 
-def test_labelled_users_without_events_are_set_aside():
+def test_labelled_users_without_events_are_set_aside(monkeypatch):
     measures = pd.DataFrame({"user_id": ["a", "b", "c"], "account_id": "A", "exposure_days": 90,
                              "active_days": [3, 0, 5], "m": [1.0, 0.0, 2.0]})
     cohort = pd.DataFrame({"user_id": ["a", "b", "c"], "label": ["expert", "expert", "intermediate"]})
+    with pytest.raises(cohorts.CohortError, match="only 1 'expert' user.s. have any activity in the measurement window"):
+        separation.labelled(measures, cohort)   # too few left to learn from: said plainly
+    monkeypatch.setattr(separation, "HARD_MIN", 1)
     table, inactive = separation.labelled(measures, cohort)
     assert inactive == 1 and table.user_id.tolist() == ["a", "c"]
     model = expert_model.ExpertModel(measures=[{"name": "m", "direction": "higher", "boundary": 1.5, "scale": 0.1,
@@ -171,3 +174,16 @@ def test_sample_recovers_planted_experts_despite_label_mistakes():
     assert result["label_accuracy"] < 0.95                      # the planted mistakes are there
     assert result["all_labels"]["balanced_accuracy"] >= 0.90    # the bar, on users never labelled
     assert abs(result["all_labels"]["balanced_accuracy"] - result["correct_labels_only"]["balanced_accuracy"]) < 0.03
+
+
+def test_transitions_and_movers_by_hand():
+    before = pd.DataFrame({"user_id": ["a", "b", "c"], "account_id": "A", "score": [80.0, 40.0, 10.0],
+                           "tag": ["Expert", "Intermediate", "Beginner"]})
+    now = pd.DataFrame({"user_id": ["a", "b", "c", "d"], "account_id": "A", "score": [85.0, 75.0, np.nan, 30.0],
+                        "tag": ["Expert", "Expert", "Inactive", "Intermediate"]})
+    moves = tagging.transitions(before, now)
+    assert moves.loc["Expert", "Expert"] == 1 and moves.loc["Intermediate", "Expert"] == 1
+    assert moves.loc["Beginner", "Inactive"] == 1 and moves.loc["New", "Intermediate"] == 1
+    assert moves.to_numpy().sum() == 4
+    movers = tagging.movers(before, now)
+    assert movers.user_id.tolist() == ["b", "c"] and movers.iloc[0].score_change == 35.0

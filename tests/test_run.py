@@ -43,10 +43,32 @@ def test_same_inputs_give_byte_identical_artifacts(first_run, tmp_path):
         assert (first_run / "artifacts" / name).read_bytes() == (again / "artifacts" / name).read_bytes(), name
 
 
-def test_non_default_parameters_change_the_run(tmp_path):
-    out = run(str(paths.bundled("tiny")), "2026-06-30", tmp_path / "june", progress=False)
-    contract = json.loads((out / "artifacts" / "data_contract.json").read_text())
+@pytest.fixture(scope="module")
+def june_run(tmp_path_factory):
+    return run(str(paths.bundled("tiny")), "2026-06-30", tmp_path_factory.mktemp("runs") / "june", progress=False)
+
+
+def test_non_default_parameters_change_the_run(june_run):
+    contract = json.loads((june_run / "artifacts" / "data_contract.json").read_text())
     assert contract["as_of"] == "2026-06-30"
+    model = json.loads((june_run / "artifacts" / "expert_model.json").read_text())
+    assert model["training"]["as_of"] == "2026-06-30"
+
+
+def test_next_month_reuses_the_model_and_shows_tag_transitions(june_run, first_run, tmp_path):
+    out = run(str(paths.bundled("tiny")), AS_OF, tmp_path / "october", extra={"previous_run": str(june_run)},
+              progress=False)
+    june_model = json.loads((june_run / "artifacts" / "expert_model.json").read_text())
+    model = json.loads((out / "artifacts" / "expert_model.json").read_text())
+    assert model["model_id"] == june_model["model_id"] and model["training"]["as_of"] == "2026-06-30"
+    fresh = json.loads((first_run / "artifacts" / "expert_model.json").read_text())
+    assert fresh["training"]["as_of"] == AS_OF  # without --previous, the run trains its own
+    moves = pd.read_csv(out / "artifacts" / "tag_transitions.csv").set_index("tag_before")
+    tags = pd.read_csv(out / "artifacts" / "user_tags.csv")
+    assert moves.to_numpy().sum() == len(tags)
+    before = pd.read_csv(june_run / "artifacts" / "user_tags.csv")
+    assert moves.loc["New"].sum() == (~tags.user_id.isin(before.user_id)).sum() > 0
+    assert moves.loc["Expert", "Expert"] > 0 and moves.drop(index="New").to_numpy().trace() < len(before)
 
 
 def test_a_failing_notebook_names_itself_and_spares_the_last_report(first_run, tmp_path):

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from .contract import Dataset
 from .errors import ConfigError
-from .measures import GENERIC, KINDS, PAC_WEEKS, TREND_DAYS, Measure, catalogue, groups
+from .measures import GENERIC, KINDS, PAC_WEEKS, TREND_DAYS, Measure, active_events, catalogue, groups
 
 META = ["user_id", "account_id", "exposure_days", "active_days"]
 
@@ -60,17 +60,17 @@ def window_dates(ds: Dataset, window_days: int) -> dict[str, str]:
 
 
 def sql_list(events) -> str:
-    return "(" + ", ".join("'" + e.replace("'", "''") + "'" for e in events) + ")"
+    """A SQL list of quoted names; "(NULL)" when empty, which matches nothing."""
+    return "(" + (", ".join("'" + e.replace("'", "''") + "'" for e in events) or "NULL") + ")"
 
 
 BITS = 62  # event codes per BIGINT day mask (kept clear of the sign bit)
 
 
 def _statements(ds: Dataset, measures: list[Measure], t: dict[str, str]) -> list[str]:
-    tax = ds.config.taxonomy
     names = sorted(set(ds.events.event_counts) | {e for m in measures for e in m.events})
     code = {e: i for i, e in enumerate(names)}
-    active = [e for e in names if (e in tax.active_events if tax.active_events is not None else e != tax.session_event)]
+    active = [e for e in names if e in set(active_events(ds.config, names))]
     is_active = f"code IN ({', '.join(str(code[e]) for e in active)})" if active else "FALSE"
     g = groups(ds.config)
     first = lambda name: (f"min(t) FILTER (WHERE event IN {sql_list(g[name])})" if g[name] else "NULL::TIMESTAMP")

@@ -76,8 +76,7 @@ def catalogue(config: DatasetConfig, event_names: list[str]) -> list[Measure]:
     in the taxonomy, every event but the session event counts as active.
     """
     tax = config.taxonomy
-    active = list(tax.active_events) if tax.active_events is not None else \
-        [e for e in sorted(event_names) if e != tax.session_event]
+    active = active_events(config, event_names)
     out: list[Measure] = []
     for e in active:
         out += [Measure(f"{e}_days_per_week", "frequency", (e,), f"'{e}'"),
@@ -105,6 +104,14 @@ def catalogue(config: DatasetConfig, event_names: list[str]) -> list[Measure]:
         out.append(Measure(extra.name, kind, tuple(extra.events), extra.description or ", ".join(extra.events)))
     _check_unique(out)
     return out
+
+
+def active_events(config: DatasetConfig, event_names) -> list[str]:
+    """Events that count as activity: the taxonomy's list, else every event but the session event."""
+    tax = config.taxonomy
+    if tax.active_events is not None:
+        return list(tax.active_events)
+    return [e for e in sorted(event_names) if e != tax.session_event]
 
 
 def groups(config: DatasetConfig) -> dict[str, tuple[str, ...]]:

@@ -131,7 +131,7 @@ def score_by_cohort(scores: pd.Series, labels: pd.Series, cutoffs: dict, all_sco
         for name, value in cutoffs.items():
             a.axvline(value, color="black", ls="--" if name == "beginner" else "-", lw=1.5)
             a.text(value, a.get_ylim()[1] * 0.95, f" {name} {value:.0f}", fontsize=8, va="top")
-    ax.legend(fontsize=8, loc="upper center")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     fig.tight_layout()
     return fig
 

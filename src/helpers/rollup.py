@@ -13,10 +13,10 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from . import outcomes
+from . import measure_engine, outcomes, tagging
 from .contract import Dataset
 from .measure_engine import window_dates, sql_list
-from .measures import groups
+from .measures import active_events, groups
 from .timecut import cut_table, cutoff
 
 TAG_COLUMNS = {"Expert": "experts", "Intermediate": "intermediates", "Beginner": "beginners", "Inactive": "inactive"}
@@ -60,8 +60,7 @@ def _tag_counts(tags: pd.DataFrame, users: pd.DataFrame, roles) -> pd.DataFrame:
 def account_activity(ds: Dataset, window_days: int = 90) -> pd.DataFrame:
     """Per account: activity coefficient (0-7) and core / expansion / advanced adoption (share of features used)."""
     t = window_dates(ds, window_days)
-    tax = ds.config.taxonomy
-    active = f"event IN {sql_list(tax.active_events)}" if tax.active_events is not None else "TRUE"
+    active = f"event IN {sql_list(active_events(ds.config, ds.events.event_counts))}"
     feature_groups = {g: e for g, e in groups(ds.config).items() if g in ("core", "expansion", "advanced") and e}
     adoption = "".join(f", count(DISTINCT event) FILTER (WHERE event IN {sql_list(e)}) / {len(e)} AS {g}_adoption"
                        for g, e in feature_groups.items())
@@ -116,7 +115,6 @@ def expert_share_retention(ds: Dataset, model, lookback_days: int = 180, window_
     The outcome window closes ``grace_days`` before as_of so every churn in it is
     known. The model saw this run's labels, not these outcomes.
     """
-    from . import measure_engine, tagging
     grace = ds.config.churn.grace_days
     then = at(ds, ds.as_of - pd.Timedelta(days=lookback_days))
     measures_then = measure_engine.compute(then, window_days)

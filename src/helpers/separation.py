@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from .cohorts import LABELS
+from .cohorts import HARD_MIN, LABELS, CohortError
 from .measure_engine import META
 
 
@@ -22,6 +22,13 @@ def labelled(user_measures: pd.DataFrame, cohort: pd.DataFrame) -> tuple[pd.Data
     """Labelled users with activity in the window (measures + label), and how many were left out as inactive."""
     both = user_measures.merge(cohort[[c for c in COHORT_COLUMNS if c in cohort]], on="user_id")
     active = both[both.active_days > 0].reset_index(drop=True)
+    counts = active.label.value_counts().reindex(list(LABELS), fill_value=0)
+    if (counts < HARD_MIN).any():
+        short = counts.idxmin()
+        raise CohortError(
+            f"csm_labels: only {counts[short]} '{short}' user(s) have any activity in the measurement window "
+            f"({(both.label == short).sum()} labelled, the rest inactive); expected at least {HARD_MIN} per cohort: "
+            "widen window_days, or ask the CSMs to label users who still use the product")
     return active, len(both) - len(active)
 
 
