@@ -1,0 +1,153 @@
+"""The health-score configuration: every weight, direction and normalisation, none in Python.
+
+A configuration names components (usage, engagement, growth, support, financial,
+relationships...), each with a weight; component weights sum to 100. Each component
+holds sub-metrics: a direction, a relative weight (optionally a multiplier, seed
+003's 1.25 / 0.85 style) and a normalisation to 0-100. Business-model presets set the
+component weights in one word; segments may override them. Every mistake is a
+``ConfigError`` that names the key.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ConfigError
+
+# Seed 001's weights by business model: usage, engagement, growth, support, financial.
+PRESETS = {
+    "self-serve": {"usage": 45, "engagement": 15, "growth": 20, "support": 15, "financial": 5},
+    "enterprise": {"usage": 30, "engagement": 30, "growth": 15, "support": 15, "financial": 10},
+    "usage-based": {"usage": 50, "engagement": 15, "growth": 20, "support": 10, "financial": 5},
+    "high-touch": {"usage": 20, "engagement": 40, "growth": 15, "support": 20, "financial": 5},
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Normalise(_Strict):
+    method: Literal["linear", "bands", "percentile"] = "linear"
+    zero: float = 0.0                     # linear: the value worth 0 points
+    target: float | None = None           # linear: the value worth 100 points
+    cap: float = 100.0
+    floor: float = 0.0
+    bands: list[tuple[float, float]] = Field(default_factory=list)  # [threshold, score], best first
+    otherwise: float = 0.0                # bands: score below every threshold
+
+
+class Metric(_Strict):
+    direction: Literal["higher", "lower"]
+    weight: float = Field(1.0, gt=0)
+    multiplier: float = Field(1.0, gt=0)  # seed 003: 1.25 for what matters more, 0.85 for less
+    normalise: Normalise = Normalise()
+    phrase: str = "{name} {value:g}"      # how a driver reads, e.g. "{value:g} open tickets"
+
+
+class Component(_Strict):
+    weight: float = Field(ge=0)
+    metrics: dict[str, Metric]
+
+
+class Tier(_Strict):
+    name: str
+    min: float
+    colour: str
+    priority: str
+
+
+DEFAULT_TIERS = [
+    Tier(name="Thriving", min=85, colour="#1a9850", priority="expansion focus"),
+    Tier(name="Healthy", min=70, colour="#91cf60", priority="monitor, optimise"),
+    Tier(name="Neutral", min=50, colour="#fee08b", priority="proactive engagement"),
+    Tier(name="At-risk", min=30, colour="#fc8d59", priority="immediate intervention"),
+    Tier(name="Critical", min=0, colour="#d73027", priority="executive escalation"),
+]
+
+
+class Trend(_Strict):
+    metric: str                 # a fractional change, e.g. usage this 30 days vs the 30 before
+    factor: float = 0.2         # seed 001: adjusted = score x (1 + change x 0.2)
+
+
+class HealthConfig(_Strict):
+    id_column: str = "account_id"
+    segment_column: str | None = None
+    preset: Literal["self-serve", "enterprise", "usage-based", "high-touch"] | None = None
+    components: dict[str, Component]
+    segments: dict[str, dict[str, float]] = Field(default_factory=dict)   # segment -> component weights
+    tiers: list[Tier] = Field(default_factory=lambda: list(DEFAULT_TIERS))
+    trend: Trend | None = None
+    low_confidence_below: float = 0.7    # share of the configured weight with data
+
+    @model_validator(mode="after")
+    def _check(self):
+        weights = self.component_weights()
+        _check_sum(weights, "components.*.weight" if self.preset is None else f"preset '{self.preset}'")
+        for segment, override in self.segments.items():
+            unknown = set(override) - set(self.components)
+            if unknown:
+                raise ValueError(f"segments.{segment}: unknown component(s) {', '.join(sorted(unknown))}")
+            _check_sum({**weights, **override}, f"segments.{segment}")
+        for cname, comp in self.components.items():
+            for mname, metric in comp.metrics.items():
+                _check_normalise(metric, f"components.{cname}.metrics.{mname}.normalise")
+        if sorted(t.min for t in self.tiers)[0] != 0:
+            raise ValueError("tiers: the lowest tier must start at min 0")
+        return self
+
+    def component_weights(self, segment: str | None = None) -> dict[str, float]:
+        base = {name: c.weight for name, c in self.components.items()}
+        if self.preset:
+            base = {name: PRESETS[self.preset].get(name, 0.0) for name in self.components}
+        return {**base, **self.segments.get(segment, {})} if segment else base
+
+
+def _check_sum(weights: dict[str, float], key: str) -> None:
+    total = sum(weights.values())
+    if abs(total - 100) > 1e-6:
+        raise ValueError(f"{key}: component weights sum to {total:g} %; expected 100 % "
+                         f"({', '.join(f'{k} {v:g}' for k, v in weights.items())})")
+
+
+def _check_normalise(metric: Metric, key: str) -> None:
+    n = metric.normalise
+    if n.method == "linear":
+        if n.target is None:
+            raise ValueError(f"{key}.target: missing; a linear normalisation needs the value worth 100 points")
+        if n.target == n.zero:
+            raise ValueError(f"{key}.target: {n.target:g} equals the zero point ({n.zero:g}), so every value "
+                             "would divide by zero; set a target different from zero")
+        if (n.target > n.zero) != (metric.direction == "higher"):
+            raise ValueError(f"{key}: direction '{metric.direction}' but target {n.target:g} is "
+                             f"{'below' if n.target < n.zero else 'above'} the zero point {n.zero:g}")
+    if n.method == "bands" and not n.bands:
+        raise ValueError(f"{key}.bands: missing; expected [[threshold, score], ...]")
+    if not 0 <= n.floor < n.cap <= 100:
+        raise ValueError(f"{key}: floor {n.floor:g} and cap {n.cap:g} must satisfy 0 <= floor < cap <= 100")
+
+
+def load(path: str | Path) -> HealthConfig:
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: health configuration not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    return parse(raw, str(path))
+
+
+def parse(raw: dict, source: str = "health config") -> HealthConfig:
+    try:
+        return HealthConfig.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        msg = "unknown key (check the spelling)" if err["type"] == "extra_forbidden" else \
+            err["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{source}: {where + ': ' if where else ''}{msg}") from None

@@ -1,0 +1,119 @@
+"""The composite health score: the seed's example, hand-checked normalisations, configuration errors, properties."""
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import given, settings, strategies as st
+
+from helpers import health_config, health_score, paths
+from helpers.errors import ConfigError
+
+EXAMPLE = paths.DATA / "examples"
+RAW = yaml.safe_load((EXAMPLE / "usage_export_health.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def seed_example():
+    cfg = health_config.load(EXAMPLE / "usage_export_health.yaml")
+    return health_score.score(pd.read_csv(EXAMPLE / "usage_export.csv"), cfg).set_index("account_id")
+
+
+def test_seed_example_ranks_and_tiers(seed_example):
+    print(seed_example.to_string())
+    order = seed_example.health_score.sort_values(ascending=False).index.tolist()
+    assert order == ["ACME-Corp", "Gamma-Ltd", "Beta-Inc", "Delta-Co"]
+    assert seed_example.at["ACME-Corp", "tier"] in ("Thriving", "Healthy")
+    assert seed_example.at["Delta-Co", "tier"] == "Critical"
+    delta = seed_example.at["Delta-Co", "drivers"]
+    assert "0 logins in 30 days" in delta and "6 open tickets" in delta
+    assert seed_example.at["ACME-Corp", "drivers"].startswith("strong: ")
+
+
+def test_seed_example_by_hand(seed_example):
+    # Delta-Co: usage = (2 x 0 [0/40 logins] + 12.5 [1/8 features] + 0 [35 days, past the 30-day zero]) / 4 = 3.125;
+    # support 0 (6 tickets = the zero point); engagement (-3 + 5) / 14 x 100 = 14.29.
+    # Health = 0.45 x 3.125 + 0.25 x 0 + 0.30 x 14.29 = 5.69
+    assert seed_example.at["Delta-Co", "health_score"] == pytest.approx(5.7, abs=0.05)
+    assert seed_example.at["ACME-Corp", "score_support"] == pytest.approx(100 * 5 / 6, abs=0.05)
+
+
+def test_bands_and_percentile_normalisations():
+    bands = health_config.Metric(direction="higher", normalise={"method": "bands", "otherwise": 0,
+                                 "bands": [[0.5, 100], [0.4, 80], [0.3, 60], [0.2, 40], [0.1, 20]]})
+    got = health_score.normalise(pd.Series([0.55, 0.42, 0.1, 0.05, None]), bands)
+    assert got.tolist()[:4] == [100, 80, 20, 0] and np.isnan(got.iloc[4])
+    lower = health_config.Metric(direction="lower", normalise={"method": "percentile"})
+    got = health_score.normalise(pd.Series([1, 2, 3, 4]), lower, pd.Series(["a", "a", "b", "b"]))
+    assert got.tolist() == [100, 50, 100, 50]  # the fewest, within its own segment, scores best
+
+
+def test_missing_data_renormalises_and_flags_low_confidence():
+    cfg = health_config.parse(RAW)
+    table = pd.read_csv(EXAMPLE / "usage_export.csv")
+    table.loc[table.account_id == "Gamma-Ltd", "nps_score"] = None
+    scored = health_score.score(table, cfg).set_index("account_id")
+    g = scored.loc["Gamma-Ltd"]
+    assert g.confidence == pytest.approx(0.70) and g.low_confidence == (0.70 < cfg.low_confidence_below)
+    assert g.health_score == pytest.approx((45 * g.score_usage + 25 * g.score_support) / 70, abs=0.06)
+
+
+def test_trend_adjustment_is_the_seeds():
+    raw = copy.deepcopy(RAW) | {"trend": {"metric": "usage_change", "factor": 0.2}}
+    cfg = health_config.parse(raw)
+    table = pd.read_csv(EXAMPLE / "usage_export.csv").assign(usage_change=0.0)
+    base = health_score.score(table, cfg).health_score
+    up = health_score.score(table.assign(usage_change=0.15), cfg).health_score
+    assert up.iloc[1] == pytest.approx(base.iloc[1] * 1.03, abs=0.06)
+
+
+def _error(raw):
+    with pytest.raises(ConfigError) as info:
+        health_config.parse(raw, "h.yaml")
+    print(info.value)
+    return str(info.value)
+
+
+def test_configuration_errors_name_the_key():
+    raw = copy.deepcopy(RAW)
+    raw["components"]["usage"]["weight"] = 50
+    assert "components.*.weight: component weights sum to 105 %; expected 100 %" in _error(raw)
+    raw = copy.deepcopy(RAW)
+    raw["components"]["usage"]["metrics"]["logins_30d"]["normalise"]["target"] = 0
+    msg = _error(raw)
+    assert "components.usage.metrics.logins_30d.normalise.target: 0 equals the zero point" in msg
+    raw = copy.deepcopy(RAW)
+    raw["components"]["support"]["metrics"]["open_tickets"]["direction"] = "higher"
+    assert "open_tickets.normalise: direction 'higher' but target 0 is below the zero point 6" in _error(raw)
+    raw = copy.deepcopy(RAW) | {"segments": {"SMB": {"usage": 60}}}
+    assert "segments.SMB: component weights sum to 115 %" in _error(raw)
+    raw = copy.deepcopy(RAW)
+    raw["components"]["usage"]["wieght"] = 1
+    assert "components.usage.wieght" in _error(raw)
+
+
+def test_presets_set_the_component_weights():
+    raw = {"preset": "enterprise", "components": {
+        name: {"weight": 0, "metrics": {f"m_{name}": {"direction": "higher", "normalise": {"target": 10}}}}
+        for name in ("usage", "engagement", "growth", "support", "financial")}}
+    cfg = health_config.parse(raw)
+    assert cfg.component_weights() == health_config.PRESETS["enterprise"]
+
+
+METRICS = [(c, m, spec) for c, comp in RAW["components"].items() for m, spec in comp["metrics"].items()]
+row = st.fixed_dictionaries({m: st.floats(-20, 200, allow_nan=False) for _, m, _ in METRICS})
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(row, min_size=1, max_size=6), st.integers(0, len(METRICS) - 1), st.floats(0, 50))
+def test_scores_are_bounded_and_improving_a_metric_never_lowers_the_score(rows, which, step):
+    cfg = health_config.parse(RAW)
+    table = pd.DataFrame(rows).assign(account_id=[f"a{k}" for k in range(len(rows))])
+    before = health_score.score(table, cfg)
+    assert before.health_score.between(0, 100).all()
+    _, name, spec = METRICS[which]
+    better = table.copy()
+    better.loc[0, name] += step if spec["direction"] == "higher" else -step
+    after = health_score.score(better, cfg)
+    assert after.health_score.iloc[0] >= before.health_score.iloc[0] - 1e-9
