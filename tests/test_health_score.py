@@ -117,3 +117,23 @@ def test_scores_are_bounded_and_improving_a_metric_never_lowers_the_score(rows, 
     better.loc[0, name] += step if spec["direction"] == "higher" else -step
     after = health_score.score(better, cfg)
     assert after.health_score.iloc[0] >= before.health_score.iloc[0] - 1e-9
+
+
+def test_default_configuration_scores_the_tiny_dataset(tiny):
+    from helpers import account_features, contract, health_backtest, outcomes
+    ds = contract.load_dataset(tiny, "2026-10-31")
+    cfg = health_config.load(paths.REPO / "src" / "helpers" / "default_health.yaml")
+    assert sum(cfg.component_weights().values()) == 100
+    snap = account_features.snapshot(ds)
+    spells = outcomes.spells(ds.tables["subscriptions"], ds.config.churn.grace_days)
+    assert sorted(snap.account_id) == sorted(outcomes.active_at(spells, ds.as_of))
+    scored = health_score.score(snap, cfg)
+    assert scored.health_score.between(0, 100).all() and scored.tier.notna().all()
+    assert (scored.drivers.str.len() > 0).all()
+    results = health_backtest.backtest(ds, cfg, months=6)
+    assert results.snapshot.nunique() == 6
+    last = pd.Timestamp(max(results.snapshot))
+    assert last + pd.Timedelta(days=90 + ds.config.churn.grace_days) <= ds.as_of  # outcomes all known
+    s = health_backtest.summary(results)
+    low = results[results.health_score <= results.health_score.quantile(0.1)]
+    assert s["lowest_decile_lift"] == pytest.approx(low.churned.mean() / results.churned.mean(), abs=0.01)

@@ -1,0 +1,168 @@
+"""Account sub-metrics at a snapshot date, from the multi-table dataset (notebook 09).
+
+Everything is measured from data before the snapshot's cutoff: the dataset view is
+cut there first (``rollup.at``), so a snapshot in the past sees what was known then.
+Column names are the sub-metric names the health configuration refers to; a table
+the dataset lacks simply leaves its columns out, and the score renormalises.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import outcomes, rollup
+from .contract import Dataset
+from .measures import active_events, groups
+from .measure_engine import sql_list
+
+DAY = pd.Timedelta(days=1)
+
+
+def snapshot(ds: Dataset, tags: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per paying customer on ds.as_of, with every sub-metric the data allows."""
+    subs = ds.tables["subscriptions"]
+    spell_table = outcomes.spells(subs, ds.config.churn.grace_days)
+    customers = outcomes.active_at(spell_table, ds.as_of)
+    out = pd.DataFrame(index=pd.Index(sorted(customers), name="account_id"))
+    accounts = ds.tables["accounts"].set_index("account_id")
+    for col in ("segment", "csm"):
+        out[col] = accounts[col].reindex(out.index) if col in accounts else ("all" if col == "segment" else "unassigned")
+    parts = [_usage(ds), _financial(ds, spell_table), _growth(ds)]
+    if tags is not None:
+        parts.append(_expert_share(ds, tags))
+    for table, fn in (("nps", _nps), ("touchpoints", _touchpoints), ("tickets", _support), ("assessments", _relationships)):
+        if table in ds.tables:
+            parts.append(fn(ds))
+    for part in parts:
+        out = out.join(part.reindex(out.index))
+    seats = outcomes.seats_at(subs, ds.as_of)
+    if not seats.empty:
+        out["seat_utilisation"] = (out.active_users_30d / seats.reindex(out.index).where(lambda s: s > 0)).round(3)
+        if "tickets" in ds.tables:
+            out["tickets_per_seat_90d"] = (out.pop("tickets_90d") / seats.reindex(out.index).where(lambda s: s > 0)).round(3)
+    return out.reset_index()
+
+
+def _usage(ds: Dataset) -> pd.DataFrame:
+    """Activity coefficient, DAU/MAU, L7/L30, adoption, 30-day usage velocity, login trend."""
+    cut = ds.cutoff
+    d = lambda days: f"TIMESTAMP '{cut - days * DAY}'"
+    active = f"event IN {sql_list(active_events(ds.config, ds.events.event_counts))}"
+    session = ds.config.taxonomy.session_event
+    login = f"event = '{session}'" if session else active
+    con = ds.connect()
+    df = con.execute(f"""
+        SELECT account_id,
+          count(DISTINCT user_id) FILTER (WHERE timestamp >= {d(30)} AND {active}) AS active_users_30d,
+          count(DISTINCT user_id) FILTER (WHERE timestamp >= {d(7)} AND {active}) AS active_users_7d,
+          count(DISTINCT (user_id, CAST(timestamp AS DATE))) FILTER (WHERE timestamp >= {d(30)} AND {active}) / 30.0
+            AS daily_active_users,
+          count(*) FILTER (WHERE timestamp >= {d(30)} AND {active}) AS events_30d,
+          count(*) FILTER (WHERE timestamp >= {d(60)} AND timestamp < {d(30)} AND {active}) AS events_prior_30d,
+          count(*) FILTER (WHERE timestamp >= {d(30)} AND {login}) AS logins_30d,
+          count(*) FILTER (WHERE timestamp >= {d(60)} AND timestamp < {d(30)} AND {login}) AS logins_prior_30d,
+          max(timestamp) FILTER (WHERE {active}) AS last_active
+        FROM events WHERE timestamp >= {d(60)} GROUP BY account_id""").df().set_index("account_id")
+    con.close()
+    out = pd.DataFrame(index=df.index)
+    out["active_users_30d"] = df.active_users_30d
+    out["dau_mau"] = (df.daily_active_users / df.active_users_30d.where(lambda s: s > 0)).round(3)
+    out["l7_l30"] = (df.active_users_7d / df.active_users_30d.where(lambda s: s > 0)).round(3)
+    out["usage_velocity_30d"] = _change(df.events_30d, df.events_prior_30d)
+    out["login_trend_30d"] = _change(df.logins_30d, df.logins_prior_30d)
+    out["logins_30d"] = df.logins_30d
+    out["days_since_active"] = (ds.as_of - df.last_active.dt.normalize()).dt.days
+    activity = rollup.account_activity(ds)
+    out = activity.join(out, how="outer")
+    out["active_users_30d"] = out.active_users_30d.fillna(0)
+    out["logins_30d"] = out.logins_30d.fillna(0)
+    out["days_since_active"] = out.days_since_active.fillna(60)  # nothing in 60 days: at least 60
+    for col in ("activity_coefficient", *(f"{g}_adoption" for g in groups(ds.config) if g in ("core", "expansion", "advanced"))):
+        if col in out:
+            out[col] = out[col].fillna(0)
+    return out
+
+
+def _change(now: pd.Series, before: pd.Series) -> pd.Series:
+    """Seed 001's velocity, (current - previous) / previous; capped at +300 % so one tiny base cannot dominate."""
+    return ((now - before) / before.where(before > 0)).clip(upper=3).round(3)
+
+
+def _expert_share(ds: Dataset, tags: pd.DataFrame) -> pd.DataFrame:
+    counts = rollup._tag_counts(tags, ds.tables["users"], ds.config.roles)
+    return counts[["weighted_expert_share"]].rename(columns={"weighted_expert_share": "expert_share"})
+
+
+def _nps(ds: Dataset) -> pd.DataFrame:
+    n = ds.tables["nps"]
+    recent = n[n.responded_at >= ds.cutoff - 180 * DAY]
+    last90 = recent[recent.responded_at >= ds.cutoff - 90 * DAY].groupby("account_id").score.mean()
+    prior90 = recent[recent.responded_at < ds.cutoff - 90 * DAY].groupby("account_id").score.mean()
+    return pd.DataFrame({"nps_180d": recent.groupby("account_id").score.mean().round(2),
+                         "nps_trend_90d": (last90 - prior90).round(2)})
+
+
+def _touchpoints(ds: Dataset) -> pd.DataFrame:
+    t = ds.tables["touchpoints"]
+    recent = t[t.date >= ds.cutoff - 180 * DAY]
+    if "status" not in recent:
+        return pd.DataFrame({"touchpoints_180d": recent.groupby("account_id").size()})
+    g = recent.groupby("account_id").status
+    return pd.DataFrame({"meetings_held_share": g.apply(lambda s: (s == "held").mean()).round(3),
+                         "touchpoints_180d": g.size()})
+
+
+def _support(ds: Dataset) -> pd.DataFrame:
+    t = ds.tables["tickets"]
+    recent = t[t.opened_at >= ds.cutoff - 90 * DAY]
+    g = recent.groupby("account_id")
+    out = pd.DataFrame({"tickets_90d": g.size()})
+    if "escalated" in recent:
+        out["escalations_90d"] = g.escalated.sum()
+    if "csat" in recent:
+        out["csat_90d"] = g.csat.mean().round(2)
+    if "closed_at" in recent:
+        hours = (recent.closed_at - recent.opened_at).dt.total_seconds() / 3600
+        out["hours_to_resolve"] = hours.groupby(recent.account_id).median().round(1)
+        out["open_tickets"] = recent.closed_at.isna().groupby(recent.account_id).sum()
+    return out
+
+
+def _relationships(ds: Dataset) -> pd.DataFrame:
+    a = ds.tables["assessments"]
+    recent = a[a.assessed_at >= ds.cutoff - 365 * DAY].sort_values("assessed_at")
+    items = [c for c in recent.columns if c not in ("account_id", "assessed_at")]
+    return recent.groupby("account_id")[items].last()
+
+
+def _growth(ds: Dataset) -> pd.DataFrame:
+    """Seat trend over 90 days, and whether the account expanded in the last year."""
+    subs = ds.tables["subscriptions"]
+    out = pd.DataFrame(index=pd.Index(subs.account_id.unique(), name="account_id"))
+    if "seats" in subs:
+        now, before = outcomes.seats_at(subs, ds.as_of), outcomes.seats_at(subs, ds.as_of - 90 * DAY)
+        out["seat_trend_90d"] = _change(now.reindex(out.index), before.reindex(out.index))
+    mrr_now = _mrr_at(subs, ds.as_of)
+    mrr_year = _mrr_at(subs, ds.as_of - 365 * DAY)
+    out["expanded_last_year"] = (mrr_now.reindex(out.index) > mrr_year.reindex(out.index) * 1.001).astype(float)
+    out["contracted_last_year"] = (mrr_now.reindex(out.index) < mrr_year.reindex(out.index) * 0.999).astype(float)
+    return out
+
+
+def _mrr_at(subs: pd.DataFrame, t: pd.Timestamp) -> pd.Series:
+    on = (subs.start_date <= t) & (subs.end_date.isna() | (subs.end_date > t))
+    return subs[on].groupby("account_id").mrr.sum()
+
+
+def _financial(ds: Dataset, spell_table: pd.DataFrame) -> pd.DataFrame:
+    """Days to the next renewal (annual: yearly from the spell's start; monthly: monthly), tenure, MRR."""
+    live = spell_table[spell_table.end.isna()].set_index("account_id")
+    subs = ds.tables["subscriptions"]
+    period = subs.sort_values("start_date").groupby("account_id").billing_period.last() \
+        if "billing_period" in subs else pd.Series(dtype=object)
+    length = np.where(period.reindex(live.index).eq("monthly"), 30, 365)
+    age = (ds.as_of - live.start).dt.days.to_numpy()
+    to_renewal = length - age % length
+    return pd.DataFrame({"days_to_renewal": to_renewal, "tenure_days": age,
+                         "annual_billing": (length == 365).astype(float),
+                         "mrr": _mrr_at(subs, ds.as_of).reindex(live.index).round(2)}, index=live.index)

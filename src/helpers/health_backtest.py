@@ -1,0 +1,55 @@
+"""Is the health score right? Score past snapshots and see who churned afterwards.
+
+Each snapshot T is a month end whose outcome window (T, T + horizon] and the grace
+period after it closed before as_of, so every churn counted is known. Features at T
+come from the dataset cut at T; outcomes from the subscriptions as known at as_of.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import account_features, health_score, outcomes, rollup
+from .contract import Dataset
+from .health_config import HealthConfig
+
+
+def snapshot_dates(ds: Dataset, horizon_days: int, months: int) -> list[pd.Timestamp]:
+    last = ds.as_of - pd.Timedelta(days=horizon_days + ds.config.churn.grace_days)
+    ends = pd.date_range(end=last, periods=months, freq="ME")
+    return [t for t in ends if t > ds.events.first + pd.Timedelta(days=90)]
+
+
+def backtest(ds: Dataset, config: HealthConfig, horizon_days: int = 90, months: int = 12) -> pd.DataFrame:
+    """One row per account and snapshot: snapshot, account_id, segment, health_score, tier, churned."""
+    spell_table = outcomes.spells(ds.tables["subscriptions"], ds.config.churn.grace_days)
+    rows = []
+    for t in snapshot_dates(ds, horizon_days, months):
+        then = rollup.at(ds, t)
+        scored = health_score.score(account_features.snapshot(then), config)
+        churned = outcomes.churned_within(spell_table, t, horizon_days, ds.as_of, ds.config.churn.grace_days)
+        scored["churned"] = scored.account_id.map(churned).fillna(False).astype(bool)
+        rows.append(scored.assign(snapshot=t.date()))
+    return pd.concat(rows, ignore_index=True)
+
+
+def summary(results: pd.DataFrame, surprise_above: float = 60) -> dict:
+    """Lowest-decile lift, surprise churn rate, score-outcome correlation, with the counts behind them."""
+    r = results.dropna(subset=["health_score"])
+    base = r.churned.mean()
+    cut = r.health_score.quantile(0.10)
+    low = r[r.health_score <= cut]
+    churners = r[r.churned]
+    return {"snapshots": int(r.snapshot.nunique()), "account_snapshots": len(r), "churned": int(r.churned.sum()),
+            "base_churn_rate": round(float(base), 4),
+            "lowest_decile_churn_rate": round(float(low.churned.mean()), 4), "lowest_decile_n": len(low),
+            "lowest_decile_lift": round(float(low.churned.mean() / base), 2) if base > 0 else np.nan,
+            "surprise_churn_rate": round(float((churners.health_score > surprise_above).mean()), 4),
+            "score_outcome_correlation": round(float(np.corrcoef(r.health_score, r.churned)[0, 1]), 3)}
+
+
+def by_tier(results: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
+    names = [t.name for t in sorted(config.tiers, key=lambda t: t.min, reverse=True)]
+    g = results.groupby("tier").churned
+    out = pd.DataFrame({"account_snapshots": g.size(), "churned": g.sum(), "churn_rate": g.mean().round(3)})
+    return out.reindex(names).fillna(0).rename_axis("tier").reset_index()
