@@ -53,3 +53,16 @@ def by_tier(results: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
     g = results.groupby("tier").churned
     out = pd.DataFrame({"account_snapshots": g.size(), "churned": g.sum(), "churn_rate": g.mean().round(3)})
     return out.reindex(names).fillna(0).rename_axis("tier").reset_index()
+
+
+if __name__ == "__main__":  # python -m helpers.health_backtest DATASET AS_OF
+    import json
+    import sys
+
+    from . import contract, health_config, paths
+    ds = contract.load_dataset(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "2026-10-31")
+    cfg = health_config.parse(ds.config.health, "dataset.yaml: health") if ds.config.health else \
+        health_config.load(paths.REPO / "src" / "helpers" / "default_health.yaml")
+    res = backtest(ds, cfg)
+    print(json.dumps(summary(res), indent=2))
+    print(by_tier(res, cfg).to_string(index=False))
