@@ -142,16 +142,11 @@ def _growth(ds: Dataset) -> pd.DataFrame:
     if "seats" in subs:
         now, before = outcomes.seats_at(subs, ds.as_of), outcomes.seats_at(subs, ds.as_of - 90 * DAY)
         out["seat_trend_90d"] = _change(now.reindex(out.index), before.reindex(out.index))
-    mrr_now = _mrr_at(subs, ds.as_of)
-    mrr_year = _mrr_at(subs, ds.as_of - 365 * DAY)
+    mrr_now = outcomes.mrr_at(subs, ds.as_of)
+    mrr_year = outcomes.mrr_at(subs, ds.as_of - 365 * DAY)
     out["expanded_last_year"] = (mrr_now.reindex(out.index) > mrr_year.reindex(out.index) * 1.001).astype(float)
     out["contracted_last_year"] = (mrr_now.reindex(out.index) < mrr_year.reindex(out.index) * 0.999).astype(float)
     return out
-
-
-def _mrr_at(subs: pd.DataFrame, t: pd.Timestamp) -> pd.Series:
-    on = (subs.start_date <= t) & (subs.end_date.isna() | (subs.end_date > t))
-    return subs[on].groupby("account_id").mrr.sum()
 
 
 def _financial(ds: Dataset, spell_table: pd.DataFrame) -> pd.DataFrame:
@@ -165,4 +160,4 @@ def _financial(ds: Dataset, spell_table: pd.DataFrame) -> pd.DataFrame:
     to_renewal = length - age % length
     return pd.DataFrame({"days_to_renewal": to_renewal, "tenure_days": age,
                          "annual_billing": (length == 365).astype(float),
-                         "mrr": _mrr_at(subs, ds.as_of).reindex(live.index).round(2)}, index=live.index)
+                         "mrr": outcomes.mrr_at(subs, ds.as_of).reindex(live.index).round(2)}, index=live.index)

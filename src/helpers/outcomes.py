@@ -44,10 +44,19 @@ def churned_within(spell_table: pd.DataFrame, t0: pd.Timestamp, days: int, as_of
     return pd.Series(ended.to_numpy(), index=live.account_id.to_numpy(), name="churned")
 
 
+def running_at(subscriptions: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
+    """Subscription rows in force on day ``t``."""
+    s = subscriptions
+    return s[(s.start_date <= t) & (s.end_date.isna() | (s.end_date > t))]
+
+
 def seats_at(subscriptions: pd.DataFrame, t: pd.Timestamp) -> pd.Series:
     """Seats under subscriptions running on day ``t``, per account."""
     if "seats" not in subscriptions:
         return pd.Series(dtype=float)
-    s = subscriptions
-    on = (s.start_date <= t) & (s.end_date.isna() | (s.end_date > t))
-    return s[on].groupby("account_id").seats.sum()
+    return running_at(subscriptions, t).groupby("account_id").seats.sum()
+
+
+def mrr_at(subscriptions: pd.DataFrame, t: pd.Timestamp) -> pd.Series:
+    """MRR under subscriptions running on day ``t``, per account."""
+    return running_at(subscriptions, t).groupby("account_id").mrr.sum()

@@ -2,7 +2,8 @@
 
 ``python -m helpers.synth.recovery data/sample`` trains the method on the CSM labels as
 given, and again on only the correct labels, and scores each against ``truth/`` on
-the users the CSMs never labelled. Notebooks never read truth/; this is for checking.
+the users the CSMs never labelled. It also says how many of notebook 02's flagged
+labels are truly wrong. Notebooks never read truth/; this is for checking.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import cohorts, contract, expert_model, measure_engine, separation, tagging
+from .. import cohorts, contract, expert_model, measure_engine, measures, separation, tagging
 
 
 def expert_recovery(folder: str | Path, as_of: str = "2026-10-31") -> dict:
@@ -22,6 +23,11 @@ def expert_recovery(folder: str | Path, as_of: str = "2026-10-31") -> dict:
     truth = pd.read_csv(folder / "truth" / "users.csv")
     correct = pd.read_csv(folder / "truth" / "labels.csv").query("label_correct").user_id
     out = {"labelled": len(cohort), "label_accuracy": round(float(cohort.user_id.isin(correct).mean()), 4)}
+    basics = measure_engine.compute(ds, only=measures.BASIC)
+    table, _ = separation.labelled(basics, cohort)
+    flagged = separation.contradicting_labels(table, separation.measure_names(basics))
+    out["flagged_labels"] = {"flagged": len(flagged), "of_active_labelled": len(table),
+                             "truly_wrong_share": round(float((~flagged.user_id.isin(correct)).mean()), 4)}
     for name, labels in (("all_labels", cohort), ("correct_labels_only", cohort[cohort.user_id.isin(correct)])):
         table, _ = separation.labelled(user_measures, labels)
         model = expert_model.fit(table, user_measures, expert_model.Settings())
