@@ -137,3 +137,16 @@ def test_default_configuration_scores_the_tiny_dataset(tiny):
     s = health_backtest.summary(results)
     low = results[results.health_score <= results.health_score.quantile(0.1)]
     assert s["lowest_decile_lift"] == pytest.approx(low.churned.mean() / results.churned.mean(), abs=0.01)
+
+
+def test_notebook_09_scores_the_flat_export(tmp_path):
+    import papermill as pm
+    pm.execute_notebook(str(paths.NOTEBOOKS / "09_health_score.ipynb"), str(tmp_path / "09.ipynb"),
+                        parameters={"account_table": str(EXAMPLE / "usage_export.csv"),
+                                    "health_config": str(EXAMPLE / "usage_export_health.yaml"),
+                                    "run_dir": str(tmp_path)}, kernel_name="python3", progress_bar=False,
+                        cwd=str(paths.NOTEBOOKS))
+    health = pd.read_csv(tmp_path / "artifacts" / "account_health.csv").set_index("account_id")
+    assert health.health_score.idxmax() == "ACME-Corp" and health.health_score.idxmin() == "Delta-Co"
+    assert health.at["Delta-Co", "tier"] == "Critical" and "open tickets" in health.at["Delta-Co", "drivers"]
+    assert health.at["Delta-Co", "recommended_action"] == "executive escalation"

@@ -49,10 +49,14 @@ def summary(results: pd.DataFrame, surprise_above: float = 60) -> dict:
 
 
 def by_tier(results: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
+    """Churn within the horizon per tier at the snapshot, with n (account-snapshots) and a 95 % interval."""
     names = [t.name for t in sorted(config.tiers, key=lambda t: t.min, reverse=True)]
     g = results.groupby("tier").churned
-    out = pd.DataFrame({"account_snapshots": g.size(), "churned": g.sum(), "churn_rate": g.mean().round(3)})
-    return out.reindex(names).fillna(0).rename_axis("tier").reset_index()
+    out = pd.DataFrame({"accounts": g.size(), "churned": g.sum()}).reindex(names).fillna(0).astype(int)
+    out["churn_rate"] = (out.churned / out.accounts.where(out.accounts > 0)).round(3)
+    lo, hi = rollup.wilson(out.churned.to_numpy(), out.accounts.to_numpy())
+    out["ci_low"], out["ci_high"] = lo.round(3), hi.round(3)
+    return out.rename_axis("tier").reset_index()
 
 
 if __name__ == "__main__":  # python -m helpers.health_backtest DATASET AS_OF

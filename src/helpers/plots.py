@@ -161,3 +161,19 @@ def rate_bars(table: pd.DataFrame, x: str, title: str, xlabel: str):
     ax.set(title=title, xlabel=xlabel, ylabel="churned in the window")
     fig.tight_layout()
     return fig
+
+
+def health_histogram(scores: pd.Series, config):
+    """Health scores with each tier's band shaded in its colour."""
+    style.apply()
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    tiers = sorted(config.tiers, key=lambda t: t.min)
+    for t in tiers:
+        hi = next((u.min for u in tiers if u.min > t.min), 100)
+        ax.axvspan(t.min, hi, color=t.colour, alpha=0.25, lw=0)
+        ax.text((t.min + hi) / 2, 1.01, t.name, transform=ax.get_xaxis_transform(), ha="center", fontsize=9)
+    ax.hist(scores.dropna(), bins=np.linspace(0, 100, 41), color="#333333", alpha=0.8)
+    ax.set(xlim=(0, 100), xlabel="health score (0-100)", ylabel="accounts")
+    ax.set_title(f"Health scores of {scores.notna().sum():,} accounts, by tier", pad=18)
+    fig.tight_layout()
+    return fig
