@@ -150,3 +150,32 @@ def test_notebook_09_scores_the_flat_export(tmp_path):
     assert health.health_score.idxmax() == "ACME-Corp" and health.health_score.idxmin() == "Delta-Co"
     assert health.at["Delta-Co", "tier"] == "Critical" and "open tickets" in health.at["Delta-Co", "drivers"]
     assert health.at["Delta-Co", "recommended_action"] == "executive escalation"
+
+
+def test_alerts_fire_on_the_configured_thresholds():
+    from helpers import alerts
+    cfg = health_config.parse(RAW)
+    features = pd.DataFrame({"account_id": ["a", "b", "c"], "usage_velocity_30d": [-0.6, -0.3, 0.1],
+                             "days_since_login": [35, 2, 15], "seat_utilisation": [0.9, 0.4, 0.8],
+                             "days_to_renewal": [30, 30, 200]})
+    scored = pd.DataFrame({"account_id": ["a", "b", "c"], "health_score": [40.0, 75.0, 50.0],
+                           "tier": ["At-risk", "Healthy", "Neutral"]})
+    previous = pd.DataFrame({"account_id": ["a", "b", "c"], "health_score": [70.0, 80.0, 66.0],
+                             "tier": ["Healthy", "Healthy", "Neutral"]})
+    got = alerts.evaluate(features, scored, cfg, previous)
+    fired = {(r.account_id, r.alert): r.severity for r in got.itertuples()}
+    assert fired == {("a", "health score fell"): "critical", ("a", "tier dropped"): "warning",
+                     ("a", "usage fell"): "critical", ("a", "no login"): "critical", ("a", "renewal at risk"): "critical",
+                     ("b", "usage fell"): "warning", ("b", "seats unused"): "warning",
+                     ("c", "health score fell"): "warning", ("c", "no login"): "warning"}
+    changes = alerts.new_and_resolved(got[got.account_id == "b"], got[got.account_id == "a"])
+    assert set(changes.change) == {"new", "resolved"} and (changes.change == "resolved").sum() == 2
+
+
+def test_alerts_find_the_planted_declines():
+    from helpers.synth.planted import alerts_on_planted_declines
+    result = alerts_on_planted_declines(paths.bundled("sample"), "2026-06-30", "2026-05-31")
+    print(result)
+    assert result["declining"] >= 10
+    assert result["critical_alert_rate_declining"] >= 0.6
+    assert result["critical_alert_rate_others"] <= 0.2

@@ -61,7 +61,8 @@ def _usage(ds: Dataset) -> pd.DataFrame:
           count(*) FILTER (WHERE timestamp >= {d(60)} AND timestamp < {d(30)} AND {active}) AS events_prior_30d,
           count(*) FILTER (WHERE timestamp >= {d(30)} AND {login}) AS logins_30d,
           count(*) FILTER (WHERE timestamp >= {d(60)} AND timestamp < {d(30)} AND {login}) AS logins_prior_30d,
-          max(timestamp) FILTER (WHERE {active}) AS last_active
+          max(timestamp) FILTER (WHERE {active}) AS last_active,
+          max(timestamp) FILTER (WHERE {login}) AS last_login
         FROM events WHERE timestamp >= {d(60)} GROUP BY account_id""").df().set_index("account_id")
     con.close()
     out = pd.DataFrame(index=df.index)
@@ -72,11 +73,13 @@ def _usage(ds: Dataset) -> pd.DataFrame:
     out["login_trend_30d"] = _change(df.logins_30d, df.logins_prior_30d)
     out["logins_30d"] = df.logins_30d
     out["days_since_active"] = (ds.as_of - df.last_active.dt.normalize()).dt.days
+    out["days_since_login"] = (ds.as_of - df.last_login.dt.normalize()).dt.days
     activity = rollup.account_activity(ds)
     out = activity.join(out, how="outer")
     out["active_users_30d"] = out.active_users_30d.fillna(0)
     out["logins_30d"] = out.logins_30d.fillna(0)
-    out["days_since_active"] = out.days_since_active.fillna(60)  # nothing in 60 days: at least 60
+    for col in ("days_since_active", "days_since_login"):
+        out[col] = out[col].fillna(60)  # nothing in the last 60 days: at least 60
     for col in ("activity_coefficient", *(f"{g}_adoption" for g in groups(ds.config) if g in ("core", "expansion", "advanced"))):
         if col in out:
             out[col] = out[col].fillna(0)

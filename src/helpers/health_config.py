@@ -74,6 +74,16 @@ class Trend(_Strict):
     factor: float = 0.2         # seed 001: adjusted = score x (1 + change x 0.2)
 
 
+class Alerts(_Strict):
+    """Seed 001's alert configuration: (warning, critical) thresholds."""
+    score_drop: tuple[float, float] = (15, 25)          # points lost since the previous run
+    usage_drop: tuple[float, float] = (0.25, 0.50)      # fall in active events, month over month
+    no_login_days: tuple[int, int] = (14, 30)
+    seat_utilisation_below: float = 0.5
+    renewal_within_days: int = 90
+    renewal_health_below: float = 60
+
+
 class HealthConfig(_Strict):
     id_column: str = "account_id"
     segment_column: str | None = None
@@ -82,6 +92,7 @@ class HealthConfig(_Strict):
     segments: dict[str, dict[str, float]] = Field(default_factory=dict)   # segment -> component weights
     tiers: list[Tier] = Field(default_factory=lambda: list(DEFAULT_TIERS))
     trend: Trend | None = None
+    alerts: Alerts = Alerts()
     low_confidence_below: float = 0.7    # share of the configured weight with data
 
     @model_validator(mode="after")

@@ -73,3 +73,13 @@ def with_actions(scored: pd.DataFrame, config: health_config.HealthConfig) -> pd
     """Add each tier's action priority as the recommended action (the playbook refines this)."""
     priority = {t.name: t.priority for t in config.tiers}
     return scored.assign(recommended_action=scored.tier.map(priority))
+
+
+def previous_health(previous_run: str) -> pd.DataFrame | None:
+    path = Path(previous_run) / "artifacts" / "account_health.csv" if previous_run else None
+    return pd.read_csv(path) if path is not None and path.exists() else None
+
+
+def previous_alerts(previous_run: str) -> pd.DataFrame | None:
+    path = Path(previous_run) / "artifacts" / "alerts.csv" if previous_run else None
+    return pd.read_csv(path) if path is not None and path.exists() else None

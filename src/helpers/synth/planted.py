@@ -35,3 +35,26 @@ def activity_before_churn(folder: Path) -> pd.DataFrame:
         FROM e JOIN t USING (account_id)
         WHERE e.d < t.cd AND date_diff('day', e.d, t.cd) < 180
         GROUP BY 1 ORDER BY 1""").df()
+
+
+def alerts_on_planted_declines(folder: str | Path, as_of: str = "2026-10-31", previous: str = "2026-09-30") -> dict:
+    """Two monthly snapshots scored with the default health configuration: do alerts find the declines?
+
+    'Declining' = truth says the account's decline had begun by as_of and it had not churned yet.
+    """
+    from .. import account_features, alerts, contract, health_config, health_inputs, health_score, rollup
+    ds = contract.load_dataset(folder, as_of)
+    cfg = health_config.load(health_inputs.DEFAULT_CONFIG)
+    before = health_score.score(account_features.snapshot(rollup.at(ds, pd.Timestamp(previous))), cfg)
+    features = account_features.snapshot(ds)
+    fired = alerts.evaluate(features, health_score.score(features, cfg), cfg, before)
+    truth = pd.read_csv(Path(folder) / "truth" / "accounts.csv", parse_dates=["decline_start", "churn_date"])
+    t = pd.Timestamp(as_of)
+    declining = set(truth.account_id[(truth.decline_start <= t) & ~(truth.churn_date <= t)])
+    accounts = set(features.account_id)
+    critical = set(fired.account_id[fired.severity == "critical"])
+    rate = lambda group: round(len(group & critical) / max(len(group), 1), 3)
+    return {"accounts": len(accounts), "declining": len(accounts & declining),
+            "critical_alert_rate_declining": rate(accounts & declining),
+            "critical_alert_rate_others": rate(accounts - declining),
+            "alerts_by_kind": fired.groupby(["alert", "severity"]).size().to_dict()}
