@@ -179,3 +179,22 @@ def test_alerts_find_the_planted_declines():
     assert result["declining"] >= 10
     assert result["critical_alert_rate_declining"] >= 0.6
     assert result["critical_alert_rate_others"] <= 0.2
+
+
+def test_playbook_takes_the_riskiest_matching_combination():
+    from helpers import playbook
+    raw = copy.deepcopy(RAW) | {
+        "signals": {"usage_down": [{"metric": "logins_30d", "at_most": 5}],
+                    "support_up": [{"metric": "open_tickets", "at_least": 3}]},
+        "playbook": [{"when": ["usage_down"], "risk": 1, "action": "enable", "owner": "CSM", "sla": "48 hours"},
+                     {"when": ["usage_down", "support_up"], "risk": 3, "action": "escalate now",
+                      "owner": "CSM + Manager + VP", "sla": "24 hours"}]}
+    cfg = health_config.parse(raw)
+    table = pd.read_csv(EXAMPLE / "usage_export.csv").assign(csm=["Ann", "Bo", "Cy", "Di"])
+    got = playbook.recommend(table, health_score.score(table, cfg), cfg).set_index("account_id")
+    assert got.at["Beta-Inc", "recommended_action"] == "escalate now"       # 3 logins and 4 open tickets
+    assert got.at["Beta-Inc", "owner"] == "CSM + Manager + VP (Bo)" and got.at["Beta-Inc", "sla"] == "24 hours"
+    assert got.at["ACME-Corp", "recommended_action"] == "expansion focus"   # its tier's step; no signal on
+    assert got.at["Beta-Inc", "signals"] == "usage_down, support_up"
+    with pytest.raises(ConfigError, match="playbook.0.when: unknown signal"):
+        health_config.parse(raw | {"playbook": [{"when": ["nope"], "risk": 1, "action": "a", "owner": "o", "sla": "s"}]})

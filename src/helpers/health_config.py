@@ -58,15 +58,37 @@ class Tier(_Strict):
     min: float
     colour: str
     priority: str
+    risk: int = 0              # 0 lowest; playbook rules of higher risk override the tier's action
+    owner: str = "CSM"
+    sla: str = "weekly review"
 
 
+# Seed 001's tiers and risk escalation path (monitor, engage, intervene, escalate).
 DEFAULT_TIERS = [
-    Tier(name="Thriving", min=85, colour="#1a9850", priority="expansion focus"),
-    Tier(name="Healthy", min=70, colour="#91cf60", priority="monitor, optimise"),
-    Tier(name="Neutral", min=50, colour="#fee08b", priority="proactive engagement"),
-    Tier(name="At-risk", min=30, colour="#fc8d59", priority="immediate intervention"),
-    Tier(name="Critical", min=0, colour="#d73027", priority="executive escalation"),
+    Tier(name="Thriving", min=85, colour="#1a9850", priority="expansion focus", risk=0, owner="CSM", sla="monthly review"),
+    Tier(name="Healthy", min=70, colour="#91cf60", priority="monitor, optimise", risk=0, owner="CSM", sla="weekly review"),
+    Tier(name="Neutral", min=50, colour="#fee08b", priority="proactive engagement", risk=1, owner="CSM",
+         sla="outreach within 1 week"),
+    Tier(name="At-risk", min=30, colour="#fc8d59", priority="immediate intervention", risk=2, owner="CSM + Manager",
+         sla="intervention within 48 hours"),
+    Tier(name="Critical", min=0, colour="#d73027", priority="executive escalation", risk=3, owner="VP + Executive",
+         sla="response within 24 hours"),
 ]
+
+
+class Condition(_Strict):
+    metric: str
+    at_most: float | None = None
+    at_least: float | None = None
+
+
+class Rule(_Strict):
+    """Seed 001's signal combinations: when every named signal is on, this action applies."""
+    when: list[str] = Field(min_length=1)
+    risk: int
+    action: str
+    owner: str
+    sla: str
 
 
 class Trend(_Strict):
@@ -93,6 +115,8 @@ class HealthConfig(_Strict):
     tiers: list[Tier] = Field(default_factory=lambda: list(DEFAULT_TIERS))
     trend: Trend | None = None
     alerts: Alerts = Alerts()
+    signals: dict[str, list[Condition]] = Field(default_factory=dict)   # a signal is on when any condition holds
+    playbook: list[Rule] = Field(default_factory=list)                  # first matching rule of highest risk wins
     low_confidence_below: float = 0.7    # share of the configured weight with data
 
     @model_validator(mode="after")
@@ -107,6 +131,11 @@ class HealthConfig(_Strict):
         for cname, comp in self.components.items():
             for mname, metric in comp.metrics.items():
                 _check_normalise(metric, f"components.{cname}.metrics.{mname}.normalise")
+        for i, rule in enumerate(self.playbook):
+            unknown = [w for w in rule.when if w not in self.signals]
+            if unknown:
+                raise ValueError(f"playbook.{i}.when: unknown signal(s) {', '.join(unknown)}; "
+                                 f"defined signals: {', '.join(self.signals) or 'none'}")
         if sorted(t.min for t in self.tiers)[0] != 0:
             raise ValueError("tiers: the lowest tier must start at min 0")
         return self

@@ -69,12 +69,6 @@ def coverage(inputs: HealthInputs) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def with_actions(scored: pd.DataFrame, config: health_config.HealthConfig) -> pd.DataFrame:
-    """Add each tier's action priority as the recommended action (the playbook refines this)."""
-    priority = {t.name: t.priority for t in config.tiers}
-    return scored.assign(recommended_action=scored.tier.map(priority))
-
-
 def previous_health(previous_run: str) -> pd.DataFrame | None:
     path = Path(previous_run) / "artifacts" / "account_health.csv" if previous_run else None
     return pd.read_csv(path) if path is not None and path.exists() else None
