@@ -198,3 +198,15 @@ def test_playbook_takes_the_riskiest_matching_combination():
     assert got.at["Beta-Inc", "signals"] == "usage_down, support_up"
     with pytest.raises(ConfigError, match="playbook.0.when: unknown signal"):
         health_config.parse(raw | {"playbook": [{"when": ["nope"], "risk": 1, "action": "a", "owner": "o", "sla": "s"}]})
+
+
+def test_young_accounts_get_an_onboarding_score():
+    raw = copy.deepcopy(RAW) | {"onboarding": {"below_days": 90, "components": ["usage", "engagement"]}}
+    cfg = health_config.parse(raw)
+    table = pd.read_csv(EXAMPLE / "usage_export.csv").assign(tenure_days=[400, 400, 30, 400])
+    got = health_score.score(table, cfg).set_index("account_id")
+    g = got.loc["Gamma-Ltd"]
+    assert g.onboarding and not got.at["ACME-Corp", "onboarding"]
+    assert g.health_score == pytest.approx((45 * g.score_usage + 30 * g.score_engagement) / 75, abs=0.15)
+    with pytest.raises(ConfigError, match="onboarding.components: unknown component"):
+        health_config.parse(raw | {"onboarding": {"components": ["nope"]}})

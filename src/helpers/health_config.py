@@ -106,6 +106,13 @@ class Alerts(_Strict):
     renewal_health_below: float = 60
 
 
+class Onboarding(_Strict):
+    """Seed 001: new customers get an onboarding score instead of being punished for short history."""
+    tenure_metric: str = "tenure_days"
+    below_days: int = 90
+    components: list[str] = Field(default_factory=lambda: ["usage", "engagement"])
+
+
 class HealthConfig(_Strict):
     id_column: str = "account_id"
     segment_column: str | None = None
@@ -115,6 +122,7 @@ class HealthConfig(_Strict):
     tiers: list[Tier] = Field(default_factory=lambda: list(DEFAULT_TIERS))
     trend: Trend | None = None
     alerts: Alerts = Alerts()
+    onboarding: Onboarding | None = None
     signals: dict[str, list[Condition]] = Field(default_factory=dict)   # a signal is on when any condition holds
     playbook: list[Rule] = Field(default_factory=list)                  # first matching rule of highest risk wins
     low_confidence_below: float = 0.7    # share of the configured weight with data
@@ -131,6 +139,10 @@ class HealthConfig(_Strict):
         for cname, comp in self.components.items():
             for mname, metric in comp.metrics.items():
                 _check_normalise(metric, f"components.{cname}.metrics.{mname}.normalise")
+        if self.onboarding:
+            unknown = [c for c in self.onboarding.components if c not in self.components]
+            if unknown:
+                raise ValueError(f"onboarding.components: unknown component(s) {', '.join(unknown)}")
         for i, rule in enumerate(self.playbook):
             unknown = [w for w in rule.when if w not in self.signals]
             if unknown:

@@ -46,6 +46,7 @@ def score(table: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
     confidence = pd.Series(0.0, index=table.index)
     weights = pd.DataFrame([config.component_weights(s if config.segments else None) for s in segment],
                            index=table.index)
+    onboarding = _onboarding(table, config)
     for cname, comp in config.components.items():
         w = {m: metric.weight * metric.multiplier for m, metric in comp.metrics.items()}
         present = pd.DataFrame({m: points[(cname, m)] for m in w if (cname, m) in points}, index=table.index)
@@ -57,16 +58,28 @@ def score(table: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
         for m in present.columns:
             shares[(cname, m)] = weights[cname] / 100 * (mw[m] / denom.where(denom > 0)) * have[m]
     cw = weights[comp_scores.columns].where(comp_scores.notna())
+    if onboarding.any():  # young accounts: only the onboarding components count, when they have data
+        others = [c for c in cw.columns if c not in config.onboarding.components]
+        onboarding &= cw.drop(columns=others).sum(axis=1) > 0
+        cw.loc[onboarding, others] = 0.0
     health = (comp_scores.fillna(0) * cw.fillna(0)).sum(axis=1) / cw.sum(axis=1).where(cw.sum(axis=1) > 0)
     health = _trend_adjusted(health, table, config)
     out = pd.DataFrame({config.id_column: table[config.id_column], "health_score": health.round(1)})
     out["tier"] = tier_of(out.health_score, config)
     out["confidence"] = confidence.round(2)
+    out["onboarding"] = onboarding
     out["low_confidence"] = out.confidence < config.low_confidence_below
     for cname in comp_scores:
         out[f"score_{cname}"] = comp_scores[cname].round(1)
     out["drivers"] = drivers(table, points, shares, segment, config)
     return out
+
+
+def _onboarding(table: pd.DataFrame, config: HealthConfig) -> pd.Series:
+    ob = config.onboarding
+    if ob is None or ob.tenure_metric not in table:
+        return pd.Series(False, index=table.index)
+    return pd.to_numeric(table[ob.tenure_metric], errors="coerce").lt(ob.below_days).fillna(False)
 
 
 def _trend_adjusted(health: pd.Series, table: pd.DataFrame, config: HealthConfig) -> pd.Series:
