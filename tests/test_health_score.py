@@ -210,3 +210,19 @@ def test_young_accounts_get_an_onboarding_score():
     assert g.health_score == pytest.approx((45 * g.score_usage + 30 * g.score_engagement) / 75, abs=0.15)
     with pytest.raises(ConfigError, match="onboarding.components: unknown component"):
         health_config.parse(raw | {"onboarding": {"components": ["nope"]}})
+
+
+def test_learned_weights_follow_the_component_that_predicts_churn():
+    from helpers import health_backtest
+    rng = np.random.default_rng(0)
+    n = 3000
+    usage = rng.uniform(0, 100, n)
+    results = pd.DataFrame({"snapshot": np.repeat(np.arange(6), n // 6), "score_usage": usage,
+                            "score_support": rng.uniform(0, 100, n), "score_engagement": rng.uniform(0, 100, n),
+                            "churned": rng.random(n) < 1 / (1 + np.exp((usage - 30) / 8))})
+    results["health_score"] = health_backtest.reweigh(results, {"usage": 45, "support": 25, "engagement": 30})
+    table, judged = health_backtest.learned_weights(results, health_config.parse(RAW))
+    w = table.set_index("component").learned_weight
+    assert w.sum() == pytest.approx(100, abs=0.2) and (w >= 0).all() and w["usage"] > 80
+    assert judged.weights.tolist() == ["configured", "learned"] and judged.snapshots_judged.eq(3).all()
+    assert judged.set_index("weights").at["learned", "lowest_decile_lift"] >= judged.set_index("weights").at["configured", "lowest_decile_lift"]

@@ -70,3 +70,42 @@ if __name__ == "__main__":  # python -m helpers.health_backtest DATASET AS_OF
     res = backtest(ds, cfg)
     print(json.dumps(summary(res), indent=2))
     print(by_tier(res, cfg).to_string(index=False))
+
+
+def reweigh(results: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
+    """The composite recomputed from the component scores with other weights (renormalised per row)."""
+    cols = [f"score_{c}" for c in weights]
+    scores = results[cols].to_numpy(float)
+    w = np.array([weights[c] for c in weights], float)
+    present = ~np.isnan(scores)
+    total = (np.nan_to_num(scores) * w).sum(axis=1)
+    return pd.Series(total / np.where(present, w, 0).sum(axis=1), index=results.index)
+
+
+def learned_weights(results: pd.DataFrame, config: HealthConfig, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Component weights suggested by the outcomes, beside the configured ones, judged on later snapshots.
+
+    A logistic regression of churn on the component scores is fitted on the earlier half
+    of the snapshots; a component's suggested weight is its (negative) coefficient's share,
+    components that do not lower risk get 0. Both sets of weights are then compared on
+    the later half, which the fit never saw.
+    """
+    from sklearn.linear_model import LogisticRegression
+    comps = [c for c in config.components if f"score_{c}" in results]
+    dates = sorted(results.snapshot.unique())
+    early = results[results.snapshot.isin(dates[: len(dates) // 2])]
+    late = results[results.snapshot.isin(dates[len(dates) // 2:])]
+    X = early[[f"score_{c}" for c in comps]]
+    X = X.apply(lambda col: col.fillna(col.mean())) / 100
+    model = LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed).fit(X, early.churned)
+    pull = np.clip(-model.coef_[0], 0, None)
+    learned = dict(zip(comps, 100 * pull / pull.sum())) if pull.sum() > 0 else config.component_weights()
+    configured = {c: config.component_weights()[c] for c in comps}
+    table = pd.DataFrame({"component": comps, "configured_weight": [configured[c] for c in comps],
+                          "learned_weight": [round(learned[c], 1) for c in comps]})
+    rows = []
+    for name, w in (("configured", configured), ("learned", learned)):
+        s = summary(late.assign(health_score=reweigh(late, w)))
+        rows.append({"weights": name, "snapshots_judged": s["snapshots"], "lowest_decile_lift": s["lowest_decile_lift"],
+                     "surprise_churn_rate": s["surprise_churn_rate"], "churned": s["churned"]})
+    return table, pd.DataFrame(rows)
