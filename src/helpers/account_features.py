@@ -44,7 +44,7 @@ def snapshot(ds: Dataset, tags: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 def _usage(ds: Dataset) -> pd.DataFrame:
-    """Activity coefficient, DAU/MAU, L7/L30, adoption, 30-day usage velocity, login trend."""
+    """Activity coefficient, DAU/MAU, L7/L30, adoption, usage velocity (30 days, and against 60-90 days ago), login trend."""
     cut = ds.cutoff
     d = lambda days: f"TIMESTAMP '{cut - days * DAY}'"
     active = f"event IN {sql_list(active_events(ds.config, ds.events.event_counts))}"
@@ -59,17 +59,19 @@ def _usage(ds: Dataset) -> pd.DataFrame:
             AS daily_active_users,
           count(*) FILTER (WHERE timestamp >= {d(30)} AND {active}) AS events_30d,
           count(*) FILTER (WHERE timestamp >= {d(60)} AND timestamp < {d(30)} AND {active}) AS events_prior_30d,
+          count(*) FILTER (WHERE timestamp >= {d(90)} AND timestamp < {d(60)} AND {active}) AS events_90_to_60d,
           count(*) FILTER (WHERE timestamp >= {d(30)} AND {login}) AS logins_30d,
           count(*) FILTER (WHERE timestamp >= {d(60)} AND timestamp < {d(30)} AND {login}) AS logins_prior_30d,
           max(timestamp) FILTER (WHERE {active}) AS last_active,
           max(timestamp) FILTER (WHERE {login}) AS last_login
-        FROM events WHERE timestamp >= {d(60)} GROUP BY account_id""").df().set_index("account_id")
+        FROM events WHERE timestamp >= {d(90)} GROUP BY account_id""").df().set_index("account_id")
     con.close()
     out = pd.DataFrame(index=df.index)
     out["active_users_30d"] = df.active_users_30d
     out["dau_mau"] = (df.daily_active_users / df.active_users_30d.where(lambda s: s > 0)).round(3)
     out["l7_l30"] = (df.active_users_7d / df.active_users_30d.where(lambda s: s > 0)).round(3)
     out["usage_velocity_30d"] = _change(df.events_30d, df.events_prior_30d)
+    out["usage_change_vs_90d"] = _change(df.events_30d, df.events_90_to_60d)  # slow declines show here first
     out["login_trend_30d"] = _change(df.logins_30d, df.logins_prior_30d)
     out["logins_30d"] = df.logins_30d
     out["days_since_active"] = (ds.as_of - df.last_active.dt.normalize()).dt.days
@@ -79,7 +81,7 @@ def _usage(ds: Dataset) -> pd.DataFrame:
     out["active_users_30d"] = out.active_users_30d.fillna(0)
     out["logins_30d"] = out.logins_30d.fillna(0)
     for col in ("days_since_active", "days_since_login"):
-        out[col] = out[col].fillna(60)  # nothing in the last 60 days: at least 60
+        out[col] = out[col].fillna(90)  # nothing in the last 90 days: at least 90
     for col in ("activity_coefficient", *(f"{g}_adoption" for g in groups(ds.config) if g in ("core", "expansion", "advanced"))):
         if col in out:
             out[col] = out[col].fillna(0)
