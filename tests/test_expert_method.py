@@ -121,11 +121,11 @@ def tagging_rank(tags):
 @given(st.lists(st.tuples(st.sampled_from("ABC"), st.sampled_from(tagging.TAGS)), min_size=1, max_size=40))
 def test_rollup_percentages_add_up(rows):
     from helpers.config import Roles
-    from helpers.rollup import _tag_counts
+    from helpers.rollup import tags_per_account
     tags = pd.DataFrame({"user_id": [f"u{k}" for k in range(len(rows))], "account_id": [a for a, _ in rows],
                          "tag": [t for _, t in rows]})
     users = tags[["user_id", "account_id"]].assign(role="member")
-    counts = _tag_counts(tags, users, Roles())
+    counts = tags_per_account(tags, users, Roles())
     total = counts[["experts", "intermediates", "beginners", "inactive"]].sum(axis=1)
     assert (total == tags.groupby("account_id").size()).all()
     pct_inactive = 100 * counts.inactive / total

@@ -94,7 +94,7 @@ def _change(now: pd.Series, before: pd.Series) -> pd.Series:
 
 
 def _expert_share(ds: Dataset, tags: pd.DataFrame) -> pd.DataFrame:
-    counts = rollup._tag_counts(tags, ds.tables["users"], ds.config.roles)
+    counts = rollup.tags_per_account(tags, ds.tables["users"], ds.config.roles)
     return counts[["weighted_expert_share"]].rename(columns={"weighted_expert_share": "expert_share"})
 
 

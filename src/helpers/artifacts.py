@@ -25,6 +25,12 @@ def write_parquet(df: pd.DataFrame, run_dir: Path, name: str) -> Path:
     return path
 
 
+def previous(previous_run: str, name: str) -> pd.DataFrame | None:
+    """An artifact of last month's run, or None when no previous run was given or it lacks one."""
+    path = Path(previous_run) / "artifacts" / name if previous_run else None
+    return pd.read_csv(path) if path is not None and path.exists() else None
+
+
 def read(run_dir: Path, name: str, made_by: str) -> pd.DataFrame:
     """An earlier step's artifact, or a clear message naming the notebook to run first."""
     path = Path(run_dir) / "artifacts" / name

@@ -59,19 +59,6 @@ def by_tier(results: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
     return out.rename_axis("tier").reset_index()
 
 
-if __name__ == "__main__":  # python -m helpers.health_backtest DATASET AS_OF
-    import json
-    import sys
-
-    from . import contract, health_config, paths
-    ds = contract.load_dataset(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "2026-10-31")
-    cfg = health_config.parse(ds.config.health, "dataset.yaml: health") if ds.config.health else \
-        health_config.load(paths.REPO / "src" / "helpers" / "default_health.yaml")
-    res = backtest(ds, cfg)
-    print(json.dumps(summary(res), indent=2))
-    print(by_tier(res, cfg).to_string(index=False))
-
-
 def reweigh(results: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
     """The composite recomputed from the component scores with other weights (renormalised per row)."""
     cols = [f"score_{c}" for c in weights]
@@ -109,3 +96,19 @@ def learned_weights(results: pd.DataFrame, config: HealthConfig, seed: int = 42)
         rows.append({"weights": name, "snapshots_judged": s["snapshots"], "lowest_decile_lift": s["lowest_decile_lift"],
                      "surprise_churn_rate": s["surprise_churn_rate"], "churned": s["churned"]})
     return table, pd.DataFrame(rows)
+
+
+if __name__ == "__main__":  # python -m helpers.health_backtest DATASET AS_OF
+    import json
+    import sys
+
+    from . import contract, health_config, paths
+    ds = contract.load_dataset(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "2026-10-31")
+    cfg = health_config.parse(ds.config.health, "dataset.yaml: health") if ds.config.health else \
+        health_config.load(paths.REPO / "src" / "helpers" / "default_health.yaml")
+    res = backtest(ds, cfg)
+    print(json.dumps(summary(res), indent=2))
+    print(by_tier(res, cfg).to_string(index=False))
+    suggested, judged = learned_weights(res, cfg)
+    print(suggested.to_string(index=False))
+    print(judged.to_string(index=False))

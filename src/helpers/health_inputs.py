@@ -68,12 +68,3 @@ def coverage(inputs: HealthInputs) -> pd.DataFrame:
                          "normalisation": metric.normalise.method, "accounts_with_data": round(float(have), 3)})
     return pd.DataFrame(rows)
 
-
-def previous_health(previous_run: str) -> pd.DataFrame | None:
-    path = Path(previous_run) / "artifacts" / "account_health.csv" if previous_run else None
-    return pd.read_csv(path) if path is not None and path.exists() else None
-
-
-def previous_alerts(previous_run: str) -> pd.DataFrame | None:
-    path = Path(previous_run) / "artifacts" / "alerts.csv" if previous_run else None
-    return pd.read_csv(path) if path is not None and path.exists() else None

@@ -31,7 +31,7 @@ def account_rollup(ds: Dataset, user_measures: pd.DataFrame, tags: pd.DataFrame 
     out["users"] = users.groupby("account_id").size().reindex(out.index, fill_value=0)
     out["active_users"] = (user_measures.active_days > 0).groupby(user_measures.account_id).sum().reindex(out.index, fill_value=0)
     if tags is not None:
-        out = out.join(_tag_counts(tags, users, ds.config.roles))
+        out = out.join(tags_per_account(tags, users, ds.config.roles))
     out = out.join(account_activity(ds, window_days))
     seats = outcomes.seats_at(ds.tables["subscriptions"], ds.as_of)
     if seats.empty and "seats_purchased" in ds.tables["accounts"]:
@@ -44,7 +44,7 @@ def account_rollup(ds: Dataset, user_measures: pd.DataFrame, tags: pd.DataFrame 
     return out.reset_index()
 
 
-def _tag_counts(tags: pd.DataFrame, users: pd.DataFrame, roles) -> pd.DataFrame:
+def tags_per_account(tags: pd.DataFrame, users: pd.DataFrame, roles) -> pd.DataFrame:
     counts = pd.crosstab(tags.account_id, tags.tag).reindex(columns=list(TAG_COLUMNS), fill_value=0)
     counts = counts.rename(columns=TAG_COLUMNS)
     total = counts.sum(axis=1)

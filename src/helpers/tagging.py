@@ -6,8 +6,6 @@ their behaviour says nothing either way, and calling them Beginners would mix up
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -36,12 +34,6 @@ def labelled_agreement(tags: pd.DataFrame, cohort: pd.DataFrame) -> pd.DataFrame
     """The CSMs' label against the model's tag, for the labelled users (in-sample: see the CV for honesty)."""
     both = cohort[["user_id", "label"]].merge(tags[["user_id", "tag"]], on="user_id")
     return pd.crosstab(both.label, both.tag).reindex(columns=list(TAGS), fill_value=0)
-
-
-def previous_tags(previous_run: str) -> pd.DataFrame | None:
-    """Last run's tags, when a previous run was given and it tagged users."""
-    path = Path(previous_run) / "artifacts" / "user_tags.csv" if previous_run else None
-    return pd.read_csv(path) if path is not None and path.exists() else None
 
 
 def transitions(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:

@@ -58,3 +58,27 @@ def alerts_on_planted_declines(folder: str | Path, as_of: str = "2026-10-31", pr
             "critical_alert_rate_declining": rate(accounts & declining),
             "critical_alert_rate_others": rate(accounts - declining),
             "alerts_by_kind": fired.groupby(["alert", "severity"]).size().to_dict()}
+
+
+def surprise_churn_against_truth(folder: str | Path, as_of: str = "2026-10-31") -> dict:
+    """Churners the default health score called safe (> 60): how many could any score have seen?
+
+    Unseeable: silent churners, and churners whose decline began after the snapshot.
+    """
+    from .. import contract, health_backtest, health_config, health_inputs
+    ds = contract.load_dataset(folder, as_of)
+    results = health_backtest.backtest(ds, health_config.load(health_inputs.DEFAULT_CONFIG))
+    truth = pd.read_csv(Path(folder) / "truth" / "accounts.csv", parse_dates=["decline_start"])
+    churners = results[results.churned].merge(truth, on="account_id")
+    unseeable = churners.silent_churn | (churners.decline_start > pd.to_datetime(churners.snapshot))
+    surprise = churners.health_score > 60
+    return {"churned": len(churners), "surprises": int(surprise.sum()),
+            "surprises_unseeable": int((surprise & unseeable).sum()),
+            "surprises_already_declining": int((surprise & ~unseeable).sum())}
+
+
+if __name__ == "__main__":  # python -m helpers.synth.planted data/sample
+    import sys
+    folder = sys.argv[1]
+    print("surprise churn against truth:", surprise_churn_against_truth(folder))
+    print("alerts on planted declines:", alerts_on_planted_declines(folder, "2026-06-30", "2026-05-31"))
