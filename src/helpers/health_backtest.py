@@ -21,16 +21,23 @@ def snapshot_dates(ds: Dataset, horizon_days: int, months: int) -> list[pd.Times
 
 
 def backtest(ds: Dataset, config: HealthConfig, horizon_days: int = 90, months: int = 12) -> pd.DataFrame:
-    """One row per account and snapshot: snapshot, account_id, segment, health_score, tier, churned."""
+    """One row per account and snapshot: snapshot, the sub-metrics at T, the score at T, churned after T."""
     spell_table = outcomes.spells(ds.tables["subscriptions"], ds.config.churn.grace_days)
     rows = []
     for t in snapshot_dates(ds, horizon_days, months):
-        then = rollup.at(ds, t)
-        scored = health_score.score(account_features.snapshot(then), config)
+        features = account_features.snapshot(rollup.at(ds, t))
+        scored = scored_snapshot(features, config)
         churned = outcomes.churned_within(spell_table, t, horizon_days, ds.as_of, ds.config.churn.grace_days)
         scored["churned"] = scored.account_id.map(churned).fillna(False).astype(bool)
         rows.append(scored.assign(snapshot=t.date()))
     return pd.concat(rows, ignore_index=True)
+
+
+def scored_snapshot(features: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
+    """The features with the score's columns beside them (the score's own columns win a clash)."""
+    scored = health_score.score(features, config)
+    keep = features.drop(columns=[c for c in scored if c in features and c != config.id_column])
+    return keep.merge(scored, on=config.id_column)
 
 
 def summary(results: pd.DataFrame, surprise_above: float = 60) -> dict:
@@ -59,14 +66,16 @@ def by_tier(results: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
     return out.rename_axis("tier").reset_index()
 
 
-def reweigh(results: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
-    """The composite recomputed from the component scores with other weights (renormalised per row)."""
-    cols = [f"score_{c}" for c in weights]
-    scores = results[cols].to_numpy(float)
-    w = np.array([weights[c] for c in weights], float)
-    present = ~np.isnan(scores)
-    total = (np.nan_to_num(scores) * w).sum(axis=1)
-    return pd.Series(total / np.where(present, w, 0).sum(axis=1), index=results.index)
+def rescored(results: pd.DataFrame, config: HealthConfig) -> pd.Series:
+    """Each snapshot scored again under another configuration (percentiles stay within their snapshot)."""
+    parts = [health_score.score(g, config).health_score.set_axis(g.index) for _, g in results.groupby("snapshot")]
+    return pd.concat(parts).reindex(results.index)
+
+
+def with_weights(config: HealthConfig, weights: dict[str, float]) -> HealthConfig:
+    """The same configuration with other component weights for every segment."""
+    comps = {name: c.model_copy(update={"weight": weights[name]}) for name, c in config.components.items()}
+    return config.model_copy(update={"components": comps, "preset": None, "segments": {}})
 
 
 def learned_weights(results: pd.DataFrame, config: HealthConfig, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -74,8 +83,9 @@ def learned_weights(results: pd.DataFrame, config: HealthConfig, seed: int = 42)
 
     A logistic regression of churn on the component scores is fitted on the earlier half
     of the snapshots; a component's suggested weight is its (negative) coefficient's share,
-    components that do not lower risk get 0. Both sets of weights are then compared on
-    the later half, which the fit never saw.
+    components that do not lower risk get 0. The later half, which the fit never saw, is
+    then scored again with the suggested weights (everything else in the configuration
+    unchanged) and both are judged on it.
     """
     from sklearn.linear_model import LogisticRegression
     comps = [c for c in config.components if f"score_{c}" in results]
@@ -86,13 +96,14 @@ def learned_weights(results: pd.DataFrame, config: HealthConfig, seed: int = 42)
     X = X.apply(lambda col: col.fillna(col.mean())) / 100
     model = LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed).fit(X, early.churned)
     pull = np.clip(-model.coef_[0], 0, None)
-    learned = dict(zip(comps, 100 * pull / pull.sum())) if pull.sum() > 0 else config.component_weights()
-    configured = {c: config.component_weights()[c] for c in comps}
+    configured = config.component_weights()
+    learned = dict(zip(comps, 100 * pull / pull.sum())) if pull.sum() > 0 else configured
+    learned = {c: learned.get(c, 0.0) for c in config.components}
     table = pd.DataFrame({"component": comps, "configured_weight": [configured[c] for c in comps],
                           "learned_weight": [round(learned[c], 1) for c in comps]})
     rows = []
-    for name, w in (("configured", configured), ("learned", learned)):
-        s = summary(late.assign(health_score=reweigh(late, w)))
+    for name, scores in (("configured", late.health_score), ("learned", rescored(late, with_weights(config, learned)))):
+        s = summary(late.assign(health_score=scores))
         rows.append({"weights": name, "snapshots_judged": s["snapshots"], "lowest_decile_lift": s["lowest_decile_lift"],
                      "surprise_churn_rate": s["surprise_churn_rate"], "churned": s["churned"]})
     return table, pd.DataFrame(rows)

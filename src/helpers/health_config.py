@@ -94,6 +94,8 @@ class Rule(_Strict):
 class Trend(_Strict):
     metric: str                 # a fractional change, e.g. usage this 30 days vs the 30 before
     factor: float = 0.2         # seed 001: adjusted = score x (1 + change x 0.2)
+    limit: float = Field(0.5, gt=0)  # the change is clipped to +-limit: a tiny account doubling
+                                     # its usage must not add 20 % to its score
 
 
 class Alerts(_Strict):

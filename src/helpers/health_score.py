@@ -86,6 +86,7 @@ def _trend_adjusted(health: pd.Series, table: pd.DataFrame, config: HealthConfig
     if config.trend is None or config.trend.metric not in table:
         return health
     change = pd.to_numeric(table[config.trend.metric], errors="coerce").fillna(0)
+    change = change.clip(-config.trend.limit, config.trend.limit)
     return (health * (1 + change * config.trend.factor)).clip(0, 100)
 
 
