@@ -19,17 +19,21 @@ def first_run(tmp_path_factory):
 
 
 def test_run_folder_is_complete(first_run):
-    names = [nb.stem for nb in notebooks()]
+    record = json.loads((first_run / "run.json").read_text())
+    skipped = {n["notebook"]: n["reason"] for n in record["notebooks"] if n["status"] == "skipped"}
+    # the tiny build has too little churn for a model: 10 and 11 step aside, saying why
+    assert sorted(skipped) == ["10_churn_model.ipynb", "11_validation_report.ipynb"]
+    assert all("churned within 90 days" in r and "expected at least 20" in r for r in skipped.values())
+    names = [nb.stem for nb in notebooks() if nb.name not in skipped]
     assert names and names[0] == "00_data_contract"
     for stem in names:
         assert (first_run / "notebooks" / f"{stem}.ipynb").exists()
         assert (first_run / "html" / f"{stem}.html").stat().st_size > 10_000
     index = (first_run / "index.html").read_text()
     assert all(f'href="html/{stem}.html"' in index for stem in names)
-    record = json.loads((first_run / "run.json").read_text())
     assert record["status"] == "ok"
     assert record["parameters"]["as_of"] == AS_OF
-    assert [n["notebook"] for n in record["notebooks"]] == [f"{s}.ipynb" for s in names]
+    assert [n["notebook"] for n in record["notebooks"]] == [nb.name for nb in notebooks()]
     assert len(record["inputs"]["events.parquet"]) == 64 and "pandas" in record["versions"]
     contract = json.loads((first_run / "artifacts" / "data_contract.json").read_text())
     assert contract["status"] == "valid" and contract["events_to_as_of"] > 100_000
@@ -106,7 +110,8 @@ def test_second_product_runs_the_expert_method_on_its_own_yaml(tmp_path):
     quill = generate(tmp_path / "quill", "tiny", seed=5, product="quill", progress=False)
     out = run(str(quill), AS_OF, tmp_path / "quill-run", progress=False)
     record = json.loads((out / "run.json").read_text())
-    assert all(n["status"] == "ok" for n in record["notebooks"])
+    # the tiny build has too little churn for 10 and 11: they step aside; everything else runs
+    assert all(n["status"] == ("skipped" if n["notebook"][:3] in ("10_", "11_") else "ok") for n in record["notebooks"])
     measures = pd.read_parquet(out / "artifacts" / "user_measures.parquet")
     assert {"run_automation_share", "build_workflow_days_per_week", "advanced_adoption"} <= set(measures.columns)
     assert "call_api_share" not in measures  # nothing of the first product leaks in

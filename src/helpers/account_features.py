@@ -60,11 +60,16 @@ def _usage(ds: Dataset) -> pd.DataFrame:
           count(*) FILTER (WHERE timestamp >= {d(30)} AND {active}) AS events_30d,
           count(*) FILTER (WHERE timestamp >= {d(60)} AND timestamp < {d(30)} AND {active}) AS events_prior_30d,
           count(*) FILTER (WHERE timestamp >= {d(90)} AND timestamp < {d(60)} AND {active}) AS events_90_to_60d,
+          count(*) FILTER (WHERE timestamp >= {d(60)} AND {active}) AS events_60d,
+          count(*) FILTER (WHERE timestamp >= {d(120)} AND timestamp < {d(60)} AND {active}) AS events_prior_60d,
+          count(*) FILTER (WHERE timestamp >= {d(90)} AND {active}) AS events_90d,
+          count(*) FILTER (WHERE timestamp >= {d(180)} AND timestamp < {d(90)} AND {active}) AS events_prior_90d,
           count(*) FILTER (WHERE timestamp >= {d(30)} AND {login}) AS logins_30d,
           count(*) FILTER (WHERE timestamp >= {d(60)} AND timestamp < {d(30)} AND {login}) AS logins_prior_30d,
           max(timestamp) FILTER (WHERE {active}) AS last_active,
           max(timestamp) FILTER (WHERE {login}) AS last_login
-        FROM events WHERE timestamp >= {d(90)} GROUP BY account_id""").df().set_index("account_id")
+        FROM events WHERE timestamp >= {d(180)} GROUP BY account_id""").df().set_index("account_id")
+    weekly = _weekly_active_events(con, cut, active)
     con.close()
     out = pd.DataFrame(index=df.index)
     out["active_users_30d"] = df.active_users_30d
@@ -72,6 +77,9 @@ def _usage(ds: Dataset) -> pd.DataFrame:
     out["l7_l30"] = (df.active_users_7d / df.active_users_30d.where(lambda s: s > 0)).round(3)
     out["usage_velocity_30d"] = _change(df.events_30d, df.events_prior_30d)
     out["usage_change_vs_90d"] = _change(df.events_30d, df.events_90_to_60d)  # slow declines show here first
+    out["usage_velocity_60d"] = _change(df.events_60d, df.events_prior_60d)
+    out["usage_velocity_90d"] = _change(df.events_90d, df.events_prior_90d)
+    out["usage_slope_13w"] = _relative_slope(weekly).reindex(out.index)
     out["login_trend_30d"] = _change(df.logins_30d, df.logins_prior_30d)
     out["logins_30d"] = df.logins_30d
     out["days_since_active"] = (ds.as_of - df.last_active.dt.normalize()).dt.days
@@ -86,6 +94,25 @@ def _usage(ds: Dataset) -> pd.DataFrame:
         if col in out:
             out[col] = out[col].fillna(0)
     return out
+
+
+def _weekly_active_events(con, cut: pd.Timestamp, active: str, weeks: int = 13) -> pd.DataFrame:
+    """Active events per account in each of the last ``weeks`` whole weeks (column 0 = oldest), zeros kept."""
+    start = cut - weeks * 7 * DAY
+    counts = con.execute(f"""
+        SELECT account_id, CAST(floor(date_diff('day', TIMESTAMP '{start}', timestamp) / 7) AS INT) AS week, count(*) AS n
+        FROM events WHERE timestamp >= TIMESTAMP '{start}' AND timestamp < TIMESTAMP '{cut}' AND {active}
+        GROUP BY ALL""").df()
+    return counts.pivot(index="account_id", columns="week", values="n").reindex(columns=range(weeks)).fillna(0)
+
+
+def _relative_slope(weekly: pd.DataFrame) -> pd.Series:
+    """Least-squares trend of weekly usage, as a share of the account's average week (-0.05 = 5 % less each week)."""
+    x = np.arange(weekly.shape[1], dtype=float) - (weekly.shape[1] - 1) / 2
+    y = weekly.to_numpy(float)
+    slope = (y * x).sum(axis=1) / (x * x).sum()
+    mean = y.mean(axis=1)
+    return pd.Series(np.where(mean > 0, slope / np.where(mean > 0, mean, 1), np.nan), index=weekly.index).round(4)
 
 
 def _change(now: pd.Series, before: pd.Series) -> pd.Series:

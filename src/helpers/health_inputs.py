@@ -29,14 +29,18 @@ def load(dataset: str, as_of: str, run_dir: Path, account_table: str = "", confi
     if account_table:
         return _flat(account_table, config_path)
     ds = contract.load_dataset(dataset, as_of)
-    if config_path:
-        config, source = health_config.load(paths.dataset_dir(config_path)), config_path
-    elif ds.config.health:
-        config, source = health_config.parse(ds.config.health, f"{ds.root / 'dataset.yaml'}: health"), "dataset.yaml: health"
-    else:
-        config, source = health_config.load(DEFAULT_CONFIG), "the workbook's default (src/helpers/default_health.yaml)"
+    config, source = config_for(ds, config_path)
     tags = None if cohorts.unusable_reason(ds) else artifacts.read(run_dir, "user_tags.csv", made_by="07_tag_users")
     return HealthInputs(account_features.snapshot(ds, tags), config, "dataset", ds, source)
+
+
+def config_for(ds: contract.Dataset, config_path: str = "") -> tuple[health_config.HealthConfig, str]:
+    """The health configuration: a given file, else dataset.yaml's health:, else the workbook's default."""
+    if config_path:
+        return health_config.load(paths.dataset_dir(config_path)), config_path
+    if ds.config.health:
+        return health_config.parse(ds.config.health, f"{ds.root / 'dataset.yaml'}: health"), "dataset.yaml: health"
+    return health_config.load(DEFAULT_CONFIG), "the workbook's default (src/helpers/default_health.yaml)"
 
 
 def _flat(account_table: str, config_path: str) -> HealthInputs:

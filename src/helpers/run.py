@@ -22,7 +22,7 @@ import papermill as pm
 import yaml
 from tqdm.auto import tqdm
 
-from . import cohorts, contract, paths, report
+from . import churn_data, cohorts, contract, paths, report
 from .errors import ConfigError, DataContractError
 
 PACKAGES = ("pandas", "numpy", "duckdb", "pyarrow", "pandera", "scikit-learn", "statsmodels",
@@ -30,7 +30,7 @@ PACKAGES = ("pandas", "numpy", "duckdb", "pyarrow", "pandera", "scikit-learn", "
 
 
 # What a notebook may declare in its metadata (``workbook.requires``): name -> why-not check.
-REQUIREMENTS = {"expert_labels": cohorts.unusable_reason}
+REQUIREMENTS = {"expert_labels": cohorts.unusable_reason, "churn_history": churn_data.unusable_reason}
 
 
 class RunFailed(RuntimeError):

@@ -1,0 +1,188 @@
+"""The churn model and its validation: flat exports, no leakage, the sample's bar, hand-checked figures."""
+import json
+import shutil
+
+import duckdb
+import numpy as np
+import pandas as pd
+import papermill as pm
+import pytest
+
+from helpers import churn_data, contract, flat_table, model_store, paths, survival, validation
+from helpers.errors import DataContractError
+from helpers.timecut import cutoff
+
+
+def _messy_table(n=300, seed=0, label=("Yes", "No")):
+    """A real-world export: text numbers with blanks and separators, Yes/No label, an ID and a constant column."""
+    rng = np.random.default_rng(seed)
+    logins = rng.integers(0, 60, n)
+    tickets = rng.integers(0, 8, n)
+    risk = 1 / (1 + np.exp((logins - 15) / 5 - (tickets - 4) / 2))
+    churned = rng.random(n) < risk
+    mrr = rng.integers(500, 5000, n)
+    return pd.DataFrame({
+        "Customer ID": [f"C-{i:04d}" for i in range(n)],
+        "Logins (30d)": [("" if i % 17 == 0 else str(v)) for i, v in enumerate(logins)],
+        "Open tickets": tickets.astype(str),
+        "MRR": [f"${v:,}" for v in mrr],
+        "Plan": rng.choice(["Starter", "Team", "Business"], n),
+        "Region": "EMEA",
+        "Row number": np.arange(1, n + 1),
+        "Churned?": np.where(churned, label[0], label[1]),
+    })
+
+
+def test_flat_table_cleans_a_messy_export(tmp_path):
+    path = tmp_path / "export.csv"
+    _messy_table().to_csv(path, index=False)
+    t = flat_table.load(path, "Customer ID", "Churned?")
+    print(t.notes.to_string())
+    notes = t.notes.set_index("column")
+    assert notes.at["Region", "action"] == "dropped" and "constant" in notes.at["Region", "reason"]
+    assert notes.at["Row number", "action"] == "dropped" and "ID-like" in notes.at["Row number", "reason"]
+    assert notes.at["Logins (30d)", "action"] == "kept" and "18 blank(s)" in notes.at["Logins (30d)", "reason"]
+    assert t.X["MRR"].dtype == float and t.X["MRR"].min() >= 500          # "$1,234" read as 1234
+    assert {"Plan=Starter", "Plan=Team", "Plan=Business"} <= set(t.X.columns)
+    assert t.y.dtype == bool and 0 < t.y.mean() < 1 and len(t.ids) == 300
+
+
+def test_flat_table_errors_name_file_column_and_rows(tmp_path):
+    table = _messy_table()
+    table.loc[[4, 9], "Churned?"] = ["maybe", "perhaps"]
+    table.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(DataContractError, match=r"bad.csv: column 'Churned\?': 2 bad row\(s\) \(line 6 'maybe'"):
+        flat_table.load(tmp_path / "bad.csv", "Customer ID", "Churned?")
+    _messy_table().assign(**{"Churned?": "No"}).to_csv(tmp_path / "none.csv", index=False)
+    with pytest.raises(DataContractError, match="every one of the 300 labelled row.s. is retained"):
+        flat_table.load(tmp_path / "none.csv", "Customer ID", "Churned?")
+
+
+def _run(nb, out, **params):
+    pm.execute_notebook(str(paths.NOTEBOOKS / nb), str(out / nb), parameters={"run_dir": str(out), **params},
+                        kernel_name="python3", progress_bar=False, cwd=str(paths.NOTEBOOKS))
+
+
+def test_flat_mode_cross_validates_a_messy_table(tmp_path):
+    _messy_table(label=("TRUE", "FALSE")).to_csv(tmp_path / "export.csv", index=False)
+    (tmp_path / "artifacts").mkdir()
+    flat = {"account_table": str(tmp_path / "export.csv"), "id_column": "Customer ID", "label_column": "Churned?"}
+    _run("10_churn_model.ipynb", tmp_path, **flat)
+    _run("11_validation_report.ipynb", tmp_path)
+    scores = pd.read_csv(tmp_path / "artifacts" / "churn_scores.csv")
+    assert list(scores.columns[:4]) == ["account_id", "churn_probability", "risk_tier", "top_drivers"]
+    assert len(scores) == 300 and scores.churn_probability.between(0, 1).all()
+    card = json.loads((tmp_path / "artifacts" / "churn_model.json").read_text())
+    assert "Row number" not in card["features"] and "Region" not in card["features"]
+    v = json.loads((tmp_path / "artifacts" / "validation.json").read_text())
+    assert v["evaluation"] == "cross_validation" and v["n"] == 300
+    assert v["auc_roc"] > 0.75            # the planted signal (logins, tickets) is found out of fold
+    assert {"auc_roc", "pr_auc", "brier", "calibration_error", "lift_top_decile", "positives"} <= set(v)
+
+
+def test_too_little_churn_steps_aside_with_the_reason(tiny):
+    ds = contract.load_dataset(tiny, "2026-10-31")
+    reason = churn_data.unusable_reason(ds)
+    print(reason)
+    assert reason.startswith("subscriptions.csv: only ") and "expected at least 20" in reason
+    with pytest.raises(churn_data.ChurnDataError, match="expected at least 20"):
+        churn_data.history(ds, None, 90)
+    short = churn_data.unusable_reason(contract.load_dataset(tiny, "2025-04-30"))
+    assert "month-end snapshot(s) have a closed 90-day outcome window" in short
+
+
+LEAK_AS_OF = "2026-06-30"
+
+
+def _sample_without_labels(dst):
+    shutil.copytree(paths.bundled("sample"), dst, ignore=shutil.ignore_patterns("truth", "csm_labels.csv"))
+    return dst
+
+
+def _cut_copy(src, dst, as_of):
+    """The dataset with everything after as_of physically removed (and facts learned later blanked)."""
+    shutil.copytree(src, dst)
+    ds = contract.load_dataset(src, as_of)
+    for name, table in ds.tables.items():
+        table.to_csv(dst / ds.files[name].name, index=False)
+    events = ds.files["events"]
+    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{events}') WHERE timestamp < TIMESTAMP '{cutoff(as_of)}') "
+               f"TO '{dst / events.name}' (FORMAT parquet)")
+    return dst
+
+
+@pytest.fixture(scope="module")
+def sample_runs(tmp_path_factory):
+    """Notebooks 10 and 11 on the sample as of 2026-06-30, and on the same data cut at that date."""
+    base = tmp_path_factory.mktemp("churn")
+    full = _sample_without_labels(base / "full")
+    cut = _cut_copy(full, base / "cut", LEAK_AS_OF)
+    runs = {}
+    for name, folder in (("full", full), ("cut", cut)):
+        out = base / f"run_{name}"
+        (out / "artifacts").mkdir(parents=True)
+        _run("10_churn_model.ipynb", out, dataset=str(folder), as_of=LEAK_AS_OF)
+        _run("11_validation_report.ipynb", out, dataset=str(folder), as_of=LEAK_AS_OF)
+        runs[name] = out / "artifacts"
+    return runs
+
+
+def test_data_after_as_of_changes_nothing(sample_runs):
+    ds = contract.load_dataset(sample_runs["full"].parent.parent / "full", LEAK_AS_OF)
+    assert ds.events.last > pd.Timestamp(LEAK_AS_OF) + pd.Timedelta(days=90)   # there was a future to leak
+    for name in ("churn_scores.csv", "validation.json", "churn_holdout.csv", "churn_model.skops"):
+        assert (sample_runs["full"] / name).read_bytes() == (sample_runs["cut"] / name).read_bytes(), name
+
+
+def test_sample_model_meets_the_bar(sample_runs):
+    v = json.loads((sample_runs["full"] / "validation.json").read_text())
+    print({k: v[k] for k in ("auc_roc", "pr_auc", "brier", "calibration_error", "lift_top_decile", "n", "positives")})
+    assert v["evaluation"] == "time_holdout" and v["positives"] >= 20
+    assert v["auc_roc"] >= 0.80 and v["lift_top_decile"] >= 3 and v["calibration_error"] < 5
+    scores = pd.read_csv(sample_runs["full"] / "churn_scores.csv")
+    assert scores.account_id.is_unique and scores.top_drivers.str.len().gt(0).all()
+    model, card = model_store.load(sample_runs["full"] / "churn_model.json")
+    assert card["schema"] == "workbook.churn_model/1" and card["as_of"] == LEAK_AS_OF and card["features"]
+
+
+def test_model_store_is_deterministic_and_refuses_a_changed_file(tmp_path):
+    from sklearn.ensemble import RandomForestClassifier
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    model = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, X[:, 0] > 0)
+    first = model_store.save(model, {"note": "x"}, tmp_path)
+    data = (tmp_path / "churn_model.skops").read_bytes()
+    assert model_store.save(model, {"note": "x"}, tmp_path)["id"] == first["id"]
+    assert (tmp_path / "churn_model.skops").read_bytes() == data
+    loaded, card = model_store.load(tmp_path / "churn_model.json")
+    assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X)) and card["note"] == "x"
+    middle = len(data) // 2
+    (tmp_path / "churn_model.skops").write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
+    with pytest.raises(ValueError, match="do not match the card's id"):
+        model_store.load(tmp_path / "churn_model.json")
+
+
+def test_validation_figures_by_hand():
+    y = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 1], bool)
+    p = np.array([.9, .8, .7, .1, .1, .1, .1, .1, .1, .2])
+    t = validation.at_threshold(y, p, 0.5)
+    # flagged: .9 .8 .7 -> 2 churners + 1 false alarm; the churner at .2 is a surprise
+    assert (t["correctly_predicted"], t["false_alarms"], t["surprise_churns"]) == (2, 1, 1)
+    assert t["precision"] == pytest.approx(2 / 3, abs=1e-4) and t["churn_prediction_accuracy"] == pytest.approx(2 / 3, abs=1e-4)
+    assert t["false_positive_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    lift = validation.lift_table(y, p, bins=5)   # top fifth = the .9 and .8 rows, both churned: 1.0 / 0.3
+    assert lift.lift.iloc[0] == pytest.approx(1 / 0.3, abs=1e-3) and lift.captured.iloc[0] == pytest.approx(2 / 3, abs=1e-3)
+    # two bins of five by rank: five .1s (observed 0: gap 10 points); .1 .2 .7 .8 .9 (mean .54, observed .6:
+    # gap 6) -> mean 8
+    assert validation.calibration_error(y, p, bins=2) == pytest.approx(8.0, abs=0.01)
+    same = pd.Series(np.arange(100.0))
+    assert validation.psi(same, same) == pytest.approx(0, abs=1e-9)
+    assert validation.psi(same, same + 50) > validation.PSI_ALERT
+
+
+def test_follow_up_counts_churn_only_once_known():
+    subs = pd.DataFrame({"account_id": ["a", "b", "c"], "start_date": pd.to_datetime(["2025-01-01"] * 3),
+                         "end_date": pd.to_datetime(["2025-03-01", None, "2025-06-20"]), "mrr": [1.0, 1.0, 1.0]})
+    f = survival.follow_up(subs, pd.Timestamp("2025-02-01"), pd.Timestamp("2025-07-01"), 30).set_index("account_id")
+    assert f.loc["a"].tolist() == [28, True]        # ended 2025-03-01, known (grace passed)
+    assert f.loc["b"].tolist() == [120, False]      # censored at 2025-06-01 = as_of - grace
+    assert f.loc["c"].tolist() == [120, False]      # ended 2025-06-20: not yet known as churn
