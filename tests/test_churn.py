@@ -186,3 +186,13 @@ def test_follow_up_counts_churn_only_once_known():
     assert f.loc["a"].tolist() == [28, True]        # ended 2025-03-01, known (grace passed)
     assert f.loc["b"].tolist() == [120, False]      # censored at 2025-06-01 = as_of - grace
     assert f.loc["c"].tolist() == [120, False]      # ended 2025-06-20: not yet known as churn
+
+
+def test_comparison_with_last_month(tmp_path):
+    assert validation.previous_summary("") is None and validation.previous_summary(str(tmp_path)) is None
+    (tmp_path / "artifacts").mkdir()
+    (tmp_path / "artifacts" / "validation.json").write_text(json.dumps({"auc_roc": 0.80, "n": 900, "positives": 40}))
+    table = validation.compare_previous(validation.previous_summary(str(tmp_path)),
+                                        {"auc_roc": 0.85, "n": 950, "positives": 48}).set_index("metric")
+    assert table.at["auc_roc", "change"] == pytest.approx(0.05) and table.at["positives", "change"] == 8
+    assert np.isnan(table.at["brier", "change"])      # a figure last month lacked: no change claimed

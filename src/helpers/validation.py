@@ -134,6 +134,25 @@ def drift(train: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def summary(metrics: pd.DataFrame, lift: pd.DataFrame, calibration_error_points: float, at: dict,
+            holdout: pd.DataFrame, card: dict) -> dict:
+    """The headline figures of validation.json, from the tables above them."""
+    value = metrics.set_index("metric").value
+    keep = ("precision", "recall", "f1", "churn_prediction_accuracy", "surprise_churn_rate", "false_positive_rate")
+    return {"auc_roc": float(value["auc_roc"]), "pr_auc": float(value["pr_auc"]), "brier": float(value["brier"]),
+            "calibration_error": calibration_error_points, "lift_top_decile": float(lift.lift.iloc[0]),
+            "n": len(holdout), "positives": int(holdout.churned.sum()), "evaluation": card["evaluation"],
+            "model_id": card["id"], "model": card["model"], "threshold": card["threshold"], **{k: at[k] for k in keep}}
+
+
+def previous_summary(previous_run: str) -> dict | None:
+    """Last month's validation.json, or None without a previous run (or when it had none)."""
+    import json
+    from pathlib import Path
+    path = Path(previous_run) / "artifacts" / "validation.json" if previous_run else None
+    return json.loads(path.read_text()) if path is not None and path.exists() else None
+
+
 def compare_previous(previous: dict | None, current: dict) -> pd.DataFrame | None:
     """This run's headline figures beside the previous run's, with the change."""
     if not previous:
