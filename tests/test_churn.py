@@ -8,7 +8,7 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from helpers import churn_data, contract, flat_table, model_store, paths, survival, validation
+from helpers import churn_data, churn_explain, contract, flat_table, model_store, paths, survival, validation
 from helpers.errors import DataContractError
 from helpers.timecut import cutoff
 
@@ -196,3 +196,31 @@ def test_comparison_with_last_month(tmp_path):
                                         {"auc_roc": 0.85, "n": 950, "positives": 48}).set_index("metric")
     assert table.at["auc_roc", "change"] == pytest.approx(0.05) and table.at["positives", "change"] == 8
     assert np.isnan(table.at["brier", "change"])      # a figure last month lacked: no change claimed
+
+
+def test_the_model_learned_what_the_generator_planted(sample_runs):
+    from helpers.synth.planted import churn_model_against_truth
+    r = churn_model_against_truth(paths.bundled("sample"), sample_runs["full"])
+    print(r)
+    assert len(r["features_checked"]) >= 4 and r["directions_disagree"] == []   # every relied-on effect points the planted way
+    assert r["holdout_declining"] >= 10 and r["mean_risk_declining"] >= 3 * r["mean_risk_other"]
+    assert r["auc_for_declining"] >= 0.85
+
+
+def test_odds_ratios_leave_out_what_separates():
+    rng = np.random.default_rng(0)
+    n = 600
+    segment = rng.choice(["Ent", "SMB", "Startup"], n)
+    X = pd.DataFrame({"tickets": rng.poisson(2, n).astype(float), "days_to_renewal": rng.integers(0, 365, n).astype(float),
+                      "expanded": (rng.random(n) < .1).astype(float),
+                      **{f"segment={s}": (segment == s).astype(float) for s in ("Ent", "SMB", "Startup")}})
+    risk = 1 / (1 + np.exp(-(X.tickets - 2)))
+    # churn only at renewal, never among expanders or Ent accounts: three separations
+    y = pd.Series((X.days_to_renewal <= 90) & (X.expanded == 0) & (segment != "Ent") & (rng.random(n) < risk))
+    table, note = churn_explain.odds_ratios(X, y, 90)
+    print(note, table, sep="\n")
+    near = X.days_to_renewal <= 90
+    assert f"fitted on the {near.sum()} account-snapshots renewing within 90 days" in note
+    assert "expanded: 0 of" in note and "segment=Ent: 0 of" in note and "did not converge" not in note
+    assert set(table.feature) == {"tickets", "segment=Startup"}     # SMB is now the reference level
+    assert table.set_index("feature").at["tickets", "odds_ratio_per_sd"] > 1.5

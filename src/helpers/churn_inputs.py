@@ -30,6 +30,7 @@ class ChurnProblem:
     split: churn_model.Split | None = None
     ds: contract.Dataset | None = None
     history: pd.DataFrame | None = None    # every closed snapshot, before the split
+    horizon_days: int = 0                  # the outcome window (dataset mode)
 
     def X(self, part: str) -> pd.DataFrame:
         return churn_model.design(getattr(self, part), self.features, self.segments)
@@ -56,7 +57,7 @@ def load(dataset: str, as_of: str, run_dir: Path, horizon_days: int = 0, holdout
     features = churn_model.feature_columns(history)
     segments = sorted(history.segment.dropna().unique()) if "segment" in history else []
     return ChurnProblem("dataset", "time_holdout", split.train, split.test, current, features, segments, config,
-                        split=split, ds=ds, history=history)
+                        split=split, ds=ds, history=history, horizon_days=horizon)
 
 
 def _artifact(run_dir: Path, name: str) -> Path:

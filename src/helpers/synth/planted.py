@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 
@@ -77,8 +78,48 @@ def surprise_churn_against_truth(folder: str | Path, as_of: str = "2026-10-31") 
             "surprises_already_declining": int((surprise & ~unseeable).sum())}
 
 
-if __name__ == "__main__":  # python -m helpers.synth.planted data/sample
+# What the generator makes churn depend on: +1 = more of it, more churn; -1 = less of it, more churn.
+# Churn is decided at renewals from latent health; in the months before, a churner's activity fades,
+# tickets rise and escalate, CSAT and NPS fall, meetings get cancelled, CSM ratings drop.
+PLANTED_CHURN_SIGNS = {
+    "days_to_renewal": -1, "health_score": -1,
+    "logins_30d": -1, "dau_mau": -1, "l7_l30": -1, "activity_coefficient": -1, "days_since_active": +1,
+    "usage_velocity_30d": -1, "usage_velocity_60d": -1, "usage_velocity_90d": -1, "usage_change_vs_90d": -1,
+    "tickets_per_seat_90d": +1, "open_tickets": +1, "escalations_90d": +1, "hours_to_resolve": +1, "csat_90d": -1,
+    "nps_180d": -1, "nps_trend_90d": -1, "meetings_held_share": -1,
+    "executive_relationship": -1, "poc_relationship": -1, "org_breadth": -1, "product_satisfaction": -1,
+}
+
+
+def churn_model_against_truth(folder: str | Path, artifacts: str | Path, min_auc_drop: float = 0.002) -> dict:
+    """Notebook 10's learned effects and held-out risks against what the generator planted.
+
+    Directions: every feature the model leans on (permutation AUC drop >= min_auc_drop) with a
+    planted sign, compared with the sign of the model's partial dependence (churn_directions.csv).
+    Declines: held-out snapshots of accounts truth says were in their pre-churn decline, against the rest.
+    """
+    from sklearn.metrics import roc_auc_score
+    artifacts = Path(artifacts)
+    effects = pd.read_csv(artifacts / "churn_directions.csv").merge(pd.read_csv(artifacts / "churn_importance.csv"), on="feature")
+    effects = effects[effects.feature.isin(PLANTED_CHURN_SIGNS) & (effects.auc_drop >= min_auc_drop)]
+    effects = effects.assign(planted=effects.feature.map(PLANTED_CHURN_SIGNS), learned=np.sign(effects.change))
+    holdout = pd.read_csv(artifacts / "churn_holdout.csv", parse_dates=["snapshot"])
+    truth = pd.read_csv(Path(folder) / "truth" / "accounts.csv", parse_dates=["decline_start", "churn_date"])
+    rows = holdout.merge(truth[["account_id", "decline_start", "churn_date"]], on="account_id", how="left")
+    declining = ((rows.decline_start <= rows.snapshot) & (rows.churn_date > rows.snapshot)).to_numpy()
+    return {"features_checked": effects.feature.tolist(),
+            "directions_agree": int((effects.planted == effects.learned).sum()),
+            "directions_disagree": effects.feature[effects.planted != effects.learned].tolist(),
+            "holdout_declining": int(declining.sum()), "holdout_other": int((~declining).sum()),
+            "mean_risk_declining": round(float(rows.churn_probability[declining].mean()), 4),
+            "mean_risk_other": round(float(rows.churn_probability[~declining].mean()), 4),
+            "auc_for_declining": round(float(roc_auc_score(declining, rows.churn_probability)), 4)}
+
+
+if __name__ == "__main__":  # python -m helpers.synth.planted data/sample [RUN_DIR]
     import sys
     folder = sys.argv[1]
     print("surprise churn against truth:", surprise_churn_against_truth(folder))
     print("alerts on planted declines:", alerts_on_planted_declines(folder, "2026-06-30", "2026-05-31"))
+    if len(sys.argv) > 2:   # a run folder with notebook 10's artifacts
+        print("churn model against truth:", churn_model_against_truth(folder, Path(sys.argv[2]) / "artifacts"))
