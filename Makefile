@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 AS_OF  ?= 2026-10-31
 OUT    ?= reports/sample-$(AS_OF)
+PREVIOUS ?=
 
 .PHONY: setup report test sample tiny lab bench strip clean
 
@@ -18,7 +19,7 @@ $(STAMP): pyproject.toml
 
 ## the full monthly report on the bundled sample (generated on first use)
 report: $(STAMP)
-	$(BIN)/python -m helpers.run --dataset sample --as-of $(AS_OF) --out $(OUT)
+	$(BIN)/python -m helpers.run --dataset sample --as-of $(AS_OF) --out $(OUT) $(if $(PREVIOUS),--previous $(PREVIOUS))
 
 ## every test: helpers, bad inputs, notebooks (nbval), end-to-end runs, determinism
 test: $(STAMP)

@@ -181,3 +181,8 @@ def test_missing_optional_table_disables_what_needs_it(tiny_copy):
 def test_missing_required_table(tiny_copy):
     (tiny_copy / "subscriptions.csv").unlink()
     expect_error(tiny_copy, r"required table 'subscriptions' not found")
+
+
+def test_report_settings_are_checked(tiny_copy):
+    edit_yaml(tiny_copy, lambda d: d.update(report={"arr_bands": [20000, 5000]}))
+    expect_error(tiny_copy, r"dataset\.yaml", r"report\.arr_bands", r"positive and ascending, got \[20000", error=ConfigError)

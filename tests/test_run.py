@@ -29,8 +29,8 @@ def test_run_folder_is_complete(first_run):
     for stem in names:
         assert (first_run / "notebooks" / f"{stem}.ipynb").exists()
         assert (first_run / "html" / f"{stem}.html").stat().st_size > 10_000
-    index = (first_run / "index.html").read_text()
-    assert all(f'href="html/{stem}.html"' in index for stem in names)
+    contents = (first_run / "contents.html").read_text()
+    assert all(f'href="html/{stem}.html"' in contents for stem in names)
     assert record["status"] == "ok"
     assert record["parameters"]["as_of"] == AS_OF
     assert [n["notebook"] for n in record["notebooks"]] == [nb.name for nb in notebooks()]
@@ -73,6 +73,18 @@ def test_next_month_reuses_the_model_and_shows_tag_transitions(june_run, first_r
     before = pd.read_csv(june_run / "artifacts" / "user_tags.csv")
     assert moves.loc["New"].sum() == (~tags.user_id.isin(before.user_id)).sum() > 0
     assert moves.loc["Expert", "Expert"] > 0 and moves.drop(index="New").to_numpy().trace() < len(before)
+    # the executive summary's month-over-month tables
+    health, health_before = (pd.read_csv(r / "artifacts" / "account_health.csv") for r in (out, june_run))
+    tiers = pd.read_csv(out / "artifacts" / "changes_tiers.csv").set_index("last month")
+    assert tiers.to_numpy().sum() == len(set(health.account_id) | set(health_before.account_id))
+    assert tiers["(not scored)"].sum() == (~health_before.account_id.isin(health.account_id)).sum()
+    alerts = pd.read_csv(out / "artifacts" / "changes_alerts.csv")
+    now_alerts = pd.read_csv(out / "artifacts" / "alerts.csv")
+    assert set(alerts.change) <= {"new", "resolved"} and (alerts.change == "new").sum() == len(
+        now_alerts.merge(pd.read_csv(june_run / "artifacts" / "alerts.csv")[["account_id", "alert"]], how="left",
+                         on=["account_id", "alert"], indicator=True).query("_merge == 'left_only'"))
+    movers = pd.read_csv(out / "artifacts" / "changes_movers.csv")
+    assert movers.change.abs().is_monotonic_decreasing and len(movers) == 10
 
 
 def test_a_failing_notebook_names_itself_and_spares_the_last_report(first_run, tmp_path):
@@ -133,4 +145,48 @@ def test_unusable_labels_make_the_expert_steps_step_aside(tiny_copy, tmp_path):
     assert record["03"]["status"] == "ok" and record["08"]["status"] == "ok"
     rollup = pd.read_csv(out / "artifacts" / "account_rollup.csv")
     assert "experts" not in rollup and {"activity_coefficient", "seat_utilisation"} <= set(rollup.columns)
-    assert "stepped aside" in (out / "index.html").read_text()
+    assert "stepped aside" in (out / "index.html").read_text() and "stepped aside" in (out / "contents.html").read_text()
+
+
+def test_report_opens_on_the_executive_summary_and_every_link_resolves(first_run):
+    from helpers import report
+    assert report.broken_links(first_run) == []
+    index = (first_run / "index.html").read_text()
+    assert "13 · Executive summary" in index and "highlight hl-ipython3" not in index    # code hidden
+    nav = index[index.index("<nav"):index.index("</nav>")]
+    assert nav.index("Executive summary") < nav.index("CSM action lists") < nav.index("All notebooks")
+    assert index.count('src="data:image/png;base64,') == 3          # KPI bars, health mix, sparklines
+    assert "Traceback" not in index and "Warning" not in index
+    actions = pd.read_csv(first_run / "artifacts" / "csm_actions.csv")
+    page = (first_run / "html" / "csm_actions.html").read_text()
+    assert page.count("<section>") == actions.csm.nunique() > 0
+    contents = (first_run / "contents.html").read_text()
+    assert contents.index("13_executive_summary") < contents.index("csm_actions.html") < contents.index("00_data_contract")
+
+
+def test_broken_links_are_found(first_run, tmp_path):
+    from helpers import report
+    copy = tmp_path / "copy"
+    shutil.copytree(first_run, copy)
+    (copy / "html" / "09_health_score.html").unlink()
+    page = copy / "html" / "csm_actions.html"
+    page.write_text(page.read_text().replace("</body>", '<img src="data:image/png;base64,AAAA"></body>'))
+    problems = report.broken_links(copy)
+    assert "contents.html: href html/09_health_score.html does not exist" in problems
+    assert "csm_actions.html: an empty embedded image" in problems
+
+
+def test_only_the_four_required_tables_still_give_the_report(tiny_copy, tmp_path):
+    """DESIGN §3: accounts, users, events and subscriptions alone still give health scores, retention and the report."""
+    for name in ("csm_labels", "tickets", "nps", "touchpoints", "assessments"):
+        (tiny_copy / f"{name}.csv").unlink()
+    for name, keep in (("accounts", ["account_id"]), ("users", ["user_id", "account_id"]),
+                       ("subscriptions", ["account_id", "start_date", "end_date", "mrr"])):
+        pd.read_csv(tiny_copy / f"{name}.csv")[keep].to_csv(tiny_copy / f"{name}.csv", index=False)
+    out = run(str(tiny_copy), AS_OF, tmp_path / "minimal", progress=False)
+    status = {n["notebook"][:2]: n["status"] for n in json.loads((out / "run.json").read_text())["notebooks"]}
+    assert status["09"] == status["12"] == status["13"] == "ok" and status["01"] == "skipped"
+    actions = pd.read_csv(out / "artifacts" / "csm_actions.csv")
+    assert set(actions.csm) == {"unassigned"} and len(actions) > 0
+    from helpers import report
+    assert report.broken_links(out) == []

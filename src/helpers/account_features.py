@@ -193,3 +193,9 @@ def _financial(ds: Dataset, spell_table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"days_to_renewal": to_renewal, "tenure_days": age,
                          "annual_billing": (length == 365).astype(float),
                          "mrr": outcomes.mrr_at(subs, ds.as_of).reindex(live.index).round(2)}, index=live.index)
+
+
+def days_to_renewal(ds: Dataset) -> pd.Series:
+    """Days from as_of to each paying account's next renewal."""
+    spell_table = outcomes.spells(ds.tables["subscriptions"], ds.config.churn.grace_days)
+    return _financial(ds, spell_table).days_to_renewal

@@ -39,3 +39,8 @@ def read(run_dir: Path, name: str, made_by: str) -> pd.DataFrame:
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     return pd.read_csv(path, keep_default_na=True)
+
+
+def optional(run_dir: Path, name: str) -> pd.DataFrame | None:
+    """An earlier step's artifact when that step has run (or did not step aside), else None."""
+    return previous(str(run_dir), name)

@@ -9,7 +9,7 @@ are not in the snapshot.
 from __future__ import annotations
 
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from . import account_features, health_backtest, measure_engine, outcomes, rollup, tagging
 from .contract import Dataset

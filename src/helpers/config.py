@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
 
@@ -86,6 +86,33 @@ class CustomMeasure(_Strict):
     description: str = ""
 
 
+class Targets(_Strict):
+    """The company's goals for the executive summary (seed 001's benchmarks by default)."""
+    grr: float = Field(0.90, gt=0)                  # at least
+    nrr: float = Field(1.05, gt=0)                  # at least
+    logo_retention: float = Field(0.90, gt=0, le=1)  # at least
+    expansion_rate: float = Field(0.15, ge=0, le=1)  # at least
+    at_risk_arr_share: float = Field(0.15, ge=0, le=1)  # at most
+    average_health: float = Field(70, ge=0, le=100)  # at least
+
+
+class Report(_Strict):
+    targets: Targets = Targets()
+    at_risk_health_below: float = Field(50, ge=0, le=100)   # at-risk ARR: accounts scoring under this
+    renewal_window_days: int = Field(90, gt=0)              # renewals coming up within this many days ...
+    renewal_health_below: float = Field(60, ge=0, le=100)   # ... with health under this are listed
+    strategic_accounts: int = Field(20, gt=0)               # the top N by ARR
+    arr_bands: list[float] = Field(default_factory=lambda: [5000, 20000, 50000, 100000])  # ascending edges
+    min_cohort_size: int = Field(30, gt=0)                  # smaller cohorts are shown with a warning
+
+    @field_validator("arr_bands")
+    @classmethod
+    def _ascending(cls, edges: list[float]) -> list[float]:
+        if any(b <= a for a, b in zip(edges, edges[1:])) or any(e <= 0 for e in edges):
+            raise ValueError(f"ARR band edges must be positive and ascending, got {edges}")
+        return edges
+
+
 class DatasetConfig(_Strict):
     name: str = "unnamed dataset"
     description: str = ""
@@ -97,6 +124,7 @@ class DatasetConfig(_Strict):
     validation: Validation = Validation()
     measures: list[CustomMeasure] = Field(default_factory=list)  # added to the generated catalogue
     health: dict[str, Any] = Field(default_factory=dict)  # health-score configuration (notebook 09)
+    report: Report = Report()                             # targets and lists of the monthly report (12, 13)
 
 
 def load_config(path: str | Path) -> DatasetConfig:

@@ -88,7 +88,8 @@ def learned_weights(results: pd.DataFrame, config: HealthConfig, seed: int = 42)
     unchanged) and both are judged on it.
     """
     from sklearn.linear_model import LogisticRegression
-    comps = [c for c in config.components if f"score_{c}" in results]
+    # a component with no data at all (its tables are missing) has nothing to learn from
+    comps = [c for c in config.components if f"score_{c}" in results and results[f"score_{c}"].notna().any()]
     dates = sorted(results.snapshot.unique())
     early = results[results.snapshot.isin(dates[: len(dates) // 2])]
     late = results[results.snapshot.isin(dates[len(dates) // 2:])]

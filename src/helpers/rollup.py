@@ -16,7 +16,7 @@ import pandas as pd
 from . import measure_engine, outcomes, tagging
 from .contract import Dataset
 from .measure_engine import window_dates, sql_list
-from .measures import active_events, groups
+from .measures import PAC_WEEKS, active_events, groups
 from .timecut import cut_table, cutoff
 
 TAG_COLUMNS = {"Expert": "experts", "Intermediate": "intermediates", "Beginner": "beginners", "Inactive": "inactive"}
@@ -73,6 +73,29 @@ def account_activity(ds: Dataset, window_days: int = 90) -> pd.DataFrame:
         FROM events WHERE timestamp >= {t['win']} AND {active} GROUP BY account_id ORDER BY account_id""").df()
     con.close()
     return df.set_index("account_id").astype(float).round(3)
+
+
+def activity_history(ds: Dataset, accounts: list[str], weeks: int = 26) -> pd.DataFrame:
+    """account_id, week, activity_coefficient: the coefficient (active weeks of the last 7 whole weeks)
+    at the end of each of the last ``weeks`` whole weeks, for sparklines (seed 002)."""
+    t = window_dates(ds, 7 * (weeks + PAC_WEEKS + 1))
+    active = f"event IN {sql_list(active_events(ds.config, ds.events.event_counts))}"
+    week = t["week"].replace("day", "CAST(timestamp AS DATE)")
+    con = ds.connect()
+    con.register("wanted", pd.DataFrame({"account_id": accounts}))
+    seen = con.execute(f"""SELECT DISTINCT account_id, {week} AS week FROM events
+        WHERE timestamp >= {t['win']} AND timestamp < {t['pac_end']} AND {active}
+          AND account_id IN (SELECT account_id FROM wanted)""").df()
+    con.close()
+    end = pd.Timestamp(t["pac_end"].split("'")[1])
+    grid = pd.date_range(end=end - pd.Timedelta(weeks=1), periods=weeks + PAC_WEEKS - 1, freq="7D")
+    hit = (seen.assign(on=1).pivot_table(index="week", columns="account_id", values="on", aggfunc="max")
+           .reindex(index=grid, columns=accounts).fillna(0))
+    pac = hit.rolling(PAC_WEEKS, min_periods=PAC_WEEKS).sum().iloc[PAC_WEEKS - 1:]
+    # label each value with the end of its last week (the day the coefficient would be read)
+    pac.index = pac.index + pd.Timedelta(days=7)
+    return pac.rename_axis("week").reset_index().melt(id_vars="week", var_name="account_id",
+                                                      value_name="activity_coefficient")
 
 
 def at(ds: Dataset, as_of: pd.Timestamp) -> Dataset:

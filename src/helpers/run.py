@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import yaml
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from . import churn_data, cohorts, contract, paths, report
 from .errors import ConfigError, DataContractError
