@@ -252,3 +252,15 @@ def test_learned_weights_follow_the_component_that_predicts_churn():
     assert judged.at["learned", "lowest_decile_lift"] > judged.at["configured", "lowest_decile_lift"]
     rescored = health_backtest.rescored(results, health_backtest.with_weights(cfg, {"usage": 100, "support": 0, "engagement": 0}))
     assert rescored.to_numpy() == pytest.approx(results.score_usage.to_numpy(), abs=0.051)
+
+
+def test_a_saturday_month_end_reads_like_a_wednesday():
+    """Usage windows are whole weeks: with 30-day windows the average score fell 3.5 points from Wednesday
+    28 to Saturday 31 October 2026 and the Thriving share halved, from weekends alone."""
+    from helpers import churn_data, contract, health_inputs, rollup
+    ds = contract.load_dataset(paths.bundled("sample"), "2026-10-31")
+    config, _ = health_inputs.config_for(ds)
+    wed, sat = (churn_data.features_at(rollup.at(ds, pd.Timestamp(t)), config) for t in ("2026-10-28", "2026-10-31"))
+    print(wed.health_score.mean(), sat.health_score.mean(), (wed.tier == "Thriving").mean(), (sat.tier == "Thriving").mean())
+    assert abs(wed.health_score.mean() - sat.health_score.mean()) < 1.0
+    assert abs(wed.usage_velocity_30d.median() - sat.usage_velocity_30d.median()) < 0.03

@@ -44,9 +44,11 @@ def snapshot(ds: Dataset, tags: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 def _usage(ds: Dataset) -> pd.DataFrame:
-    """Activity coefficient, DAU/MAU, L7/L30, adoption, usage velocity (30 days, and against 60-90 days ago), login trend."""
+    """Activity coefficient, DAU/MAU, L7/L30, adoption, usage velocity, login trend.
+
+    "30 days" here is 4 whole weeks, "90 days" 12 weeks (``whole_weeks``); the names keep the familiar labels."""
     cut = ds.cutoff
-    d = lambda days: f"TIMESTAMP '{cut - days * DAY}'"
+    d = lambda days: f"TIMESTAMP '{cut - whole_weeks(days)}'"
     active = f"event IN {sql_list(active_events(ds.config, ds.events.event_counts))}"
     session = ds.config.taxonomy.session_event
     login = f"event = '{session}'" if session else active
@@ -55,7 +57,8 @@ def _usage(ds: Dataset) -> pd.DataFrame:
         SELECT account_id,
           count(DISTINCT user_id) FILTER (WHERE timestamp >= {d(30)} AND {active}) AS active_users_30d,
           count(DISTINCT user_id) FILTER (WHERE timestamp >= {d(7)} AND {active}) AS active_users_7d,
-          count(DISTINCT (user_id, CAST(timestamp AS DATE))) FILTER (WHERE timestamp >= {d(30)} AND {active}) / 30.0
+          count(DISTINCT (user_id, CAST(timestamp AS DATE))) FILTER (WHERE timestamp >= {d(30)} AND {active})
+            / {whole_weeks(30).days}
             AS daily_active_users,
           count(*) FILTER (WHERE timestamp >= {d(30)} AND {active}) AS events_30d,
           count(*) FILTER (WHERE timestamp >= {d(60)} AND timestamp < {d(30)} AND {active}) AS events_prior_30d,
@@ -94,6 +97,15 @@ def _usage(ds: Dataset) -> pd.DataFrame:
         if col in out:
             out[col] = out[col].fillna(0)
     return out
+
+
+def whole_weeks(days: int) -> pd.Timedelta:
+    """A usage window in whole weeks, a month counted as 4 weeks (7 -> 7, 30 -> 28, 60 -> 56, 90 -> 84 days).
+
+    Every window then holds the same weekdays, and adjacent windows the same number of them, so a
+    month end on a Saturday reads like one on a Wednesday (product use sleeps at weekends: a 30-day
+    window ending on a Saturday holds one working day fewer than the 30 days before it)."""
+    return 7 * round(days * 4 / 30) * DAY
 
 
 def _weekly_active_events(con, cut: pd.Timestamp, active: str, weeks: int = 13) -> pd.DataFrame:

@@ -70,12 +70,19 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
                          "Status": np.where(table.on_target, "on target", "OFF TARGET")})
 
 
-def health_distribution(p: pd.DataFrame, tier_order: list[str]) -> pd.DataFrame:
-    """Accounts and ARR per health tier, in counts and shares."""
-    g = p.groupby("tier").agg(accounts=("account_id", "size"), arr=("arr", "sum")).reindex(tier_order).fillna(0)
-    g["share_of_accounts"] = (g.accounts / g.accounts.sum()).round(3)
-    g["share_of_arr"] = (g.arr / max(g.arr.sum(), 1e-9)).round(3)
-    return g.astype({"accounts": int}).rename_axis("tier").reset_index()
+def health_distribution(p: pd.DataFrame, tier_order: list[str], before: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Accounts and ARR per health tier, in counts and shares (and last period's shares when given)."""
+    def shares(q: pd.DataFrame) -> pd.DataFrame:
+        g = q.groupby("tier").agg(accounts=("account_id", "size"), arr=("arr", "sum")).reindex(tier_order).fillna(0)
+        g["share_of_accounts"] = (g.accounts / max(g.accounts.sum(), 1)).round(3)
+        g["share_of_arr"] = (g.arr / max(g.arr.sum(), 1e-9)).round(3)
+        return g.astype({"accounts": int})
+    out = shares(p)
+    if before is not None:
+        last = shares(before)
+        out["share_of_accounts_last_month"] = last.share_of_accounts
+        out["share_of_arr_last_month"] = last.share_of_arr
+    return out.rename_axis("tier").reset_index()
 
 
 def needs_action(p: pd.DataFrame, alerts: pd.DataFrame | None, settings: Report) -> pd.DataFrame:
@@ -141,26 +148,44 @@ def strategic(p: pd.DataFrame, before: pd.DataFrame | None, n: int) -> pd.DataFr
 def narrative(kpis: pd.DataFrame, p: pd.DataFrame, actions: pd.DataFrame, renewals: pd.DataFrame,
               strategic_accounts: pd.DataFrame, settings: Report) -> dict[str, str]:
     """Situation, complication, resolution: three short paragraphs generated from the figures."""
-    k = kpis.set_index("kpi").value
-    nrr, grr = kpis.value.iloc[1], kpis.value.iloc[0]
+    grr, nrr, health = kpis.value.iloc[0], kpis.value.iloc[1], kpis.value.iloc[-1]
     risk_arr = at_risk_arr(p, settings.at_risk_health_below)
-    off = kpis[~kpis.on_target].kpi.tolist()
     red = strategic_accounts[strategic_accounts.status == "red"]
     situation = (f"{len(p):,} paying accounts, ${p.arr.sum():,.0f} ARR. Over the last twelve months the base kept "
                  f"{100 * grr:.1f} % of its revenue before expansion and {100 * nrr:.1f} % after it; the average "
-                 f"health score is {k.iloc[-1]:.1f}.")
-    complication = (f"${risk_arr:,.0f} of ARR ({100 * risk_arr / max(p.arr.sum(), 1e-9):.1f} %) sits in accounts scoring "
-                    f"under {settings.at_risk_health_below:g}. "
-                    + (f"Off target: {', '.join(off)}. " if off else "Every KPI is on target. ")
-                    + (f"{len(renewals)} renewal(s) in the next {settings.renewal_window_days} days have health under "
-                       f"{settings.renewal_health_below:g} (${renewals.arr.sum():,.0f} ARR). " if len(renewals) else "")
-                    + (f"{len(red)} of the top {len(strategic_accounts)} accounts are red: {', '.join(red.name)}." if len(red)
-                       else f"None of the top {len(strategic_accounts)} accounts is red."))
-    by_csm = actions.groupby("csm").size().sort_values(ascending=False)
-    resolution = (f"{len(actions)} account(s) need action this month, ${actions.arr_at_risk.sum():,.0f} of ARR at risk "
-                  f"(ARR weighted by churn probability where the model ran). Each CSM has a list ordered by ARR at risk, "
-                  f"with the playbook's action and SLA" + (f"; the longest is {by_csm.index[0]}'s ({by_csm.iloc[0]})." if len(by_csm) else "."))
+                 f"health score is {health:.1f}.")
+    complication = " ".join(filter(None, [
+        f"${risk_arr:,.0f} of ARR ({100 * risk_arr / max(p.arr.sum(), 1e-9):.1f} %) sits in accounts scoring under "
+        f"{settings.at_risk_health_below:g}.",
+        _worst_move(kpis),
+        f"Off target: {', '.join(kpis[~kpis.on_target].kpi)}." if (~kpis.on_target).any() else "Every KPI is on target.",
+        f"{len(renewals)} renewal(s) in the next {settings.renewal_window_days} days have health under "
+        f"{settings.renewal_health_below:g} (${renewals.arr.sum():,.0f} ARR)." if len(renewals) else "",
+        f"{len(red)} of the top {len(strategic_accounts)} accounts are red: {', '.join(red.name)}." if len(red)
+        else f"None of the top {len(strategic_accounts)} accounts is red."]))
+    first = actions.sort_values(["arr_at_risk", "arr"], ascending=False, kind="stable").head(3)
+    plays = actions.recommended_action.value_counts()
+    resolution = " ".join(filter(None, [
+        f"{len(actions)} account(s) need action this month, ${actions.arr_at_risk.sum():,.0f} of ARR at risk "
+        f"(ARR weighted by churn probability where the model ran).",
+        f"Start with {', '.join(first.name)} (${first.arr_at_risk.sum():,.0f} at risk between them)." if len(first) else "",
+        f"The most common play is '{plays.index[0]}' ({plays.iloc[0]} accounts)." if len(plays) else "",
+        "Every CSM has a list ordered by ARR at risk, with the action and its SLA."]))
     return {"situation": situation, "complication": complication, "resolution": resolution}
+
+
+def _worst_move(kpis: pd.DataFrame) -> str:
+    """The KPI that moved most the wrong way since last period, in words (empty if none did)."""
+    k = kpis.dropna(subset=["change"])
+    worse = k[(k.change < 0) == k.higher_is_better]
+    worse = worse[worse.change.abs() > 1e-9]
+    if worse.empty:
+        return "No headline KPI got worse since last month."
+    size = worse.change.abs() * np.where(worse.unit == "%", 100, 1)
+    r = worse.loc[size.idxmax()]
+    amount = f"{100 * abs(r.change):.1f} points" if r.unit == "%" else f"{abs(r.change):.1f} points"
+    direction = "fell" if r.change < 0 else "rose"
+    return f"{r.kpi} {direction} {amount} since last month."
 
 
 def for_display(table: pd.DataFrame) -> pd.DataFrame:
