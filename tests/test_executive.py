@@ -68,3 +68,11 @@ def test_sparkline_history_ends_at_the_activity_coefficient(tiny):
     last = history.sort_values("week").groupby("account_id").activity_coefficient.last()
     assert last.reindex(accounts).tolist() == now.reindex(accounts).tolist()
     assert history.activity_coefficient.between(0, 7).all() and history.groupby("account_id").size().eq(10).all()
+
+
+def test_a_change_that_rounds_away_is_no_change():
+    p = _portfolio()
+    kpis = executive.headline(p, p.assign(health_score=p.health_score + 0.01), {"grr": 0.9}, {"grr": 0.90004}, Report())
+    table = executive.readable(kpis).set_index("KPI")
+    assert table.at["Average health score", "Change"] == "no change"
+    assert table.at["Gross revenue retention (12 months)", "Change"] == "no change"

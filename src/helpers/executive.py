@@ -59,9 +59,11 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
     def change(r):
         if pd.isna(r.change):
             return "n/a"
-        size = f"{100 * r.change:+.1f} pts" if r.unit == "%" else f"{r.change:+.1f}"
-        better = (r.change > 0) == r.higher_is_better
-        return f"{size} ({'better' if better else 'worse'})" if abs(r.change) > 1e-9 else "no change"
+        shown = round(100 * r.change if r.unit == "%" else r.change, 1)
+        if shown == 0:          # judged as printed: a change that rounds away is no change
+            return "no change"
+        better = (shown > 0) == r.higher_is_better
+        return f"{shown:+.1f}{' pts' if r.unit == '%' else ''} ({'better' if better else 'worse'})"
     return pd.DataFrame({"KPI": table.kpi, "Now": [fmt(v, u) for v, u in zip(table.value, table.unit)],
                          "Last month": [fmt(v, u) for v, u in zip(table.previous, table.unit)],
                          "Change": [change(r) for r in table.itertuples()],
@@ -178,7 +180,7 @@ def _worst_move(kpis: pd.DataFrame) -> str:
     """The KPI that moved most the wrong way since last period, in words (empty if none did)."""
     k = kpis.dropna(subset=["change"])
     worse = k[(k.change < 0) == k.higher_is_better]
-    worse = worse[worse.change.abs() > 1e-9]
+    worse = worse[(worse.change.abs() * np.where(worse.unit == "%", 100, 1)).round(1) > 0]
     if worse.empty:
         return "No headline KPI got worse since last month."
     size = worse.change.abs() * np.where(worse.unit == "%", 100, 1)

@@ -63,8 +63,9 @@ def summary(tiers: dict, alerts: pd.DataFrame, top: pd.DataFrame, tags: pd.DataF
     if len(top):
         fall = top.sort_values("change").iloc[0]
         rise = top.sort_values("change").iloc[-1]
-        lines.append(f"Biggest fall: {fall.account_id} {fall.health_score_before:.0f} -> {fall.health_score:.0f}; "
-                     f"biggest rise: {rise.account_id} {rise.health_score_before:.0f} -> {rise.health_score:.0f}.")
+        who = lambda r: f"{r['name']} ({r.account_id})" if "name" in r else r.account_id
+        lines.append(f"Biggest fall: {who(fall)} {fall.health_score_before:.0f} -> {fall.health_score:.0f}; "
+                     f"biggest rise: {who(rise)} {rise.health_score_before:.0f} -> {rise.health_score:.0f}.")
     if tags is not None and tags.size:
         moved = int(tags.to_numpy().sum() - sum(tags.at[t, t] for t in tags.index if t in tags.columns))
         lines.append(f"{moved} of {int(tags.to_numpy().sum())} users changed tag.")
