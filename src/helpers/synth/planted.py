@@ -91,17 +91,21 @@ PLANTED_CHURN_SIGNS = {
 }
 
 
-def churn_model_against_truth(folder: str | Path, artifacts: str | Path, min_auc_drop: float = 0.002) -> dict:
+def churn_model_against_truth(folder: str | Path, artifacts: str | Path, min_auc_drop: float = 0.002,
+                              min_change: float = 0.005) -> dict:
     """Notebook 10's learned effects and held-out risks against what the generator planted.
 
     Directions: every feature the model leans on (permutation AUC drop >= min_auc_drop) with a
     planted sign, compared with the sign of the model's partial dependence (churn_directions.csv).
+    An effect under min_change (half a point of probability from low to high) is flat: its sign is noise.
     Declines: held-out snapshots of accounts truth says were in their pre-churn decline, against the rest.
     """
     from sklearn.metrics import roc_auc_score
     artifacts = Path(artifacts)
     effects = pd.read_csv(artifacts / "churn_directions.csv").merge(pd.read_csv(artifacts / "churn_importance.csv"), on="feature")
     effects = effects[effects.feature.isin(PLANTED_CHURN_SIGNS) & (effects.auc_drop >= min_auc_drop)]
+    flat = effects.change.abs() < min_change
+    effects, flat = effects[~flat], effects.feature[flat].tolist()
     effects = effects.assign(planted=effects.feature.map(PLANTED_CHURN_SIGNS), learned=np.sign(effects.change))
     holdout = pd.read_csv(artifacts / "churn_holdout.csv", parse_dates=["snapshot"])
     truth = pd.read_csv(Path(folder) / "truth" / "accounts.csv", parse_dates=["decline_start", "churn_date"])
@@ -109,7 +113,7 @@ def churn_model_against_truth(folder: str | Path, artifacts: str | Path, min_auc
     declining = ((rows.decline_start <= rows.snapshot) & (rows.churn_date > rows.snapshot)).to_numpy()
     return {"features_checked": effects.feature.tolist(),
             "directions_agree": int((effects.planted == effects.learned).sum()),
-            "directions_disagree": effects.feature[effects.planted != effects.learned].tolist(),
+            "directions_disagree": effects.feature[effects.planted != effects.learned].tolist(), "flat": flat,
             "holdout_declining": int(declining.sum()), "holdout_other": int((~declining).sum()),
             "mean_risk_declining": round(float(rows.churn_probability[declining].mean()), 4),
             "mean_risk_other": round(float(rows.churn_probability[~declining].mean()), 4),
