@@ -5,6 +5,7 @@ import pytest
 
 from helpers import contract, executive, monthly_changes, paths, rollup
 from helpers.config import Report
+from helpers.health_config import Alerts
 
 
 def _portfolio():
@@ -16,13 +17,15 @@ def _portfolio():
 
 
 def test_who_needs_action_and_why():
-    alerts = pd.DataFrame({"account_id": ["d", "d"], "alert": ["usage drop", "seats unused"],
-                           "severity": ["critical", "warning"], "detail": ["", ""]})
-    acts = executive.needs_action(_portfolio(), alerts, Report()).set_index("account_id")
+    alerts = pd.DataFrame({"account_id": ["d", "d", "c"], "alert": ["usage drop", "seats unused", "renewal at risk"],
+                           "severity": ["critical", "warning", "critical"], "detail": ["", "", ""]})
+    acts = executive.needs_action(_portfolio(), alerts).set_index("account_id")
     assert acts.at["a", "reasons"] == "health At-risk, churn risk High"
     assert acts.at["b", "reasons"] == "churn risk Critical"              # healthy score, but the model says go
-    assert acts.at["c", "reasons"] == "renews in 30 days"                # 55 < 60 and within 90 days
+    assert acts.at["c", "reasons"] == "alert: renewal at risk"
     assert acts.at["d", "reasons"] == "alert: usage drop"               # critical alerts only
+    renewals = executive.renewals_at_risk(_portfolio(), Alerts())     # within 90 days and under 60: c only
+    assert renewals.name.tolist() == ["C"]
     # ARR at risk = ARR x churn probability; no probability -> the whole ARR
     assert acts.arr_at_risk.to_dict() == {"a": 50_000, "b": 16_000, "c": 5_000, "d": 10_000}
     lists = executive.action_lists(acts.reset_index())

@@ -97,10 +97,9 @@ class Targets(_Strict):
 
 
 class Report(_Strict):
+    """The executive summary's settings (renewals at risk follow the health configuration's alert rule)."""
     targets: Targets = Targets()
     at_risk_health_below: float = Field(50, ge=0, le=100)   # at-risk ARR: accounts scoring under this
-    renewal_window_days: int = Field(90, gt=0)              # renewals coming up within this many days ...
-    renewal_health_below: float = Field(60, ge=0, le=100)   # ... with health under this are listed
     strategic_accounts: int = Field(20, gt=0)               # the top N by ARR
     arr_bands: list[float] = Field(default_factory=lambda: [5000, 20000, 50000, 100000])  # ascending edges
     min_cohort_size: int = Field(30, gt=0)                  # smaller cohorts are shown with a warning

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Report
+from .health_config import Alerts
 from .retention import paid_on
 
 RED_TIERS = ("At-risk", "Critical")            # the health tiers that call for action
@@ -87,9 +88,9 @@ def health_distribution(p: pd.DataFrame, tier_order: list[str], before: pd.DataF
     return out.rename_axis("tier").reset_index()
 
 
-def needs_action(p: pd.DataFrame, alerts: pd.DataFrame | None, settings: Report) -> pd.DataFrame:
+def needs_action(p: pd.DataFrame, alerts: pd.DataFrame | None) -> pd.DataFrame:
     """Accounts that need a CSM this month, each with its reasons: a red health tier, a high churn risk,
-    a renewal inside the window with health under the bar, or a critical alert.
+    or a critical alert from notebook 09 (a renewal close at low health is one).
     ARR at risk = ARR x churn probability where the model ran (its expected loss), else the whole ARR."""
     p = p.reset_index(drop=True)
     reasons = [[] for _ in range(len(p))]
@@ -100,9 +101,6 @@ def needs_action(p: pd.DataFrame, alerts: pd.DataFrame | None, settings: Report)
     add(p.tier.isin(RED_TIERS), "health " + p.tier.astype(str))
     if "risk_tier" in p:
         add(p.risk_tier.isin(URGENT_RISK), "churn risk " + p.risk_tier.astype(str))
-    if "days_to_renewal" in p:
-        add(p.days_to_renewal.le(settings.renewal_window_days) & p.health_score.lt(settings.renewal_health_below),
-            "renews in " + p.days_to_renewal.fillna(0).astype(int).astype(str) + " days")
     if alerts is not None and len(alerts):
         critical = alerts[alerts.severity == "critical"].groupby("account_id").alert.agg(", ".join)
         add(p.account_id.isin(critical.index), "alert: " + p.account_id.map(critical).fillna(""))
@@ -127,10 +125,11 @@ def top_at_risk(actions: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     return actions.sort_values(["arr_at_risk", "arr"], ascending=False, kind="stable").head(n)[cols].reset_index(drop=True)
 
 
-def renewals_at_risk(p: pd.DataFrame, settings: Report) -> pd.DataFrame:
+def renewals_at_risk(p: pd.DataFrame, rule: Alerts) -> pd.DataFrame:
+    """Renewals inside the alert rule's window with health under its bar, largest ARR first."""
     if "days_to_renewal" not in p:
         return pd.DataFrame()
-    soon = p[p.days_to_renewal.le(settings.renewal_window_days) & p.health_score.lt(settings.renewal_health_below)]
+    soon = p[p.days_to_renewal.le(rule.renewal_within_days) & p.health_score.lt(rule.renewal_health_below)]
     cols = [c for c in ("name", "csm", "arr", "days_to_renewal", "health_score", "tier", "churn_probability",
                         "recommended_action") if c in soon]
     return soon.sort_values(["arr", "days_to_renewal"], ascending=[False, True], kind="stable")[cols].reset_index(drop=True)
@@ -148,7 +147,7 @@ def strategic(p: pd.DataFrame, before: pd.DataFrame | None, n: int) -> pd.DataFr
 
 
 def narrative(kpis: pd.DataFrame, p: pd.DataFrame, actions: pd.DataFrame, renewals: pd.DataFrame,
-              strategic_accounts: pd.DataFrame, settings: Report) -> dict[str, str]:
+              strategic_accounts: pd.DataFrame, settings: Report, rule: Alerts) -> dict[str, str]:
     """Situation, complication, resolution: three short paragraphs generated from the figures."""
     grr, nrr, health = kpis.value.iloc[0], kpis.value.iloc[1], kpis.value.iloc[-1]
     risk_arr = at_risk_arr(p, settings.at_risk_health_below)
@@ -161,8 +160,8 @@ def narrative(kpis: pd.DataFrame, p: pd.DataFrame, actions: pd.DataFrame, renewa
         f"{settings.at_risk_health_below:g}.",
         _worst_move(kpis),
         f"Off target: {', '.join(kpis[~kpis.on_target].kpi)}." if (~kpis.on_target).any() else "Every KPI is on target.",
-        f"{len(renewals)} renewal(s) in the next {settings.renewal_window_days} days have health under "
-        f"{settings.renewal_health_below:g} (${renewals.arr.sum():,.0f} ARR)." if len(renewals) else "",
+        f"{len(renewals)} renewal(s) in the next {rule.renewal_within_days} days have health under "
+        f"{rule.renewal_health_below:g} (${renewals.arr.sum():,.0f} ARR)." if len(renewals) else "",
         f"{len(red)} of the top {len(strategic_accounts)} accounts are red: {', '.join(red.name)}." if len(red)
         else f"None of the top {len(strategic_accounts)} accounts is red."]))
     first = actions.sort_values(["arr_at_risk", "arr"], ascending=False, kind="stable").head(3)

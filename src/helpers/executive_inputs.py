@@ -13,12 +13,14 @@ import pandas as pd
 
 from . import account_features, artifacts, churn_data, contract, executive, expert_model, health_inputs, retention, rollup
 from .config import Report
+from .health_config import Alerts
 
 
 @dataclass
 class ExecutiveInputs:
     ds: contract.Dataset
     settings: Report
+    renewal_rule: Alerts               # the health configuration's alert rule for renewals at risk
     tiers: list[str]
     now: pd.DataFrame                  # executive.portfolio at as_of
     before: pd.DataFrame               # the previous period's account_id, health_score, tier, arr
@@ -44,7 +46,7 @@ def load(dataset: str, as_of: str, run_dir: Path, previous_run: str = "") -> Exe
         before, source = _recomputed(ds, config, t_before, run_dir), f"recomputed from the data as of {t_before.date()}"
     before = before[["account_id", "health_score", "tier"]].assign(
         arr=lambda d: (12 * d.account_id.map(retention.paid_on(subs, t_before))).fillna(0))
-    return ExecutiveInputs(ds, ds.config.report, [t.name for t in config.tiers], now, before, source,
+    return ExecutiveInputs(ds, ds.config.report, config.alerts, [t.name for t in config.tiers], now, before, source,
                            retention.trailing_year(subs, ds.as_of), retention.trailing_year(subs, t_before),
                            artifacts.optional(run_dir, "alerts.csv"), previous)
 
