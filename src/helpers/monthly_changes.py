@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import artifacts
+
 
 def movers(now: pd.DataFrame, before: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     """The accounts whose health score moved most, either way (accounts scored in both months)."""
@@ -88,7 +90,6 @@ def compare(now: pd.DataFrame, alerts: pd.DataFrame | None, tags: pd.DataFrame |
 
 def write(changes: dict | None, run_dir) -> None:
     """changes_movers / _tiers / _alerts / _tags.csv (nothing without a previous run)."""
-    from . import artifacts
     for name in ("movers", "tiers", "alerts", "tags"):
         table = changes.get(name) if changes else None
         if table is not None:
