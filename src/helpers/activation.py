@@ -76,4 +76,4 @@ def _retained(lives: pd.DataFrame, days: int) -> float:
     if lives.empty:
         return float("nan")
     curve = survival.kaplan_meier(lives.assign(all="all"), "all")
-    return round(float(curve[curve.days <= days].retained.iloc[-1]), 3)
+    return float(survival.retained_at(curve, "all", days)[f"retained_{days}d"].iloc[0])

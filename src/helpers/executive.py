@@ -7,7 +7,7 @@ import pandas as pd
 
 from .config import Report
 from .health_config import Alerts
-from .retention import paid_on
+from .retention import KPI_NAMES, paid_on
 
 RED_TIERS = ("At-risk", "Critical")            # the health tiers that call for action
 URGENT_RISK = ("Critical", "High")             # the churn-model risk tiers that do
@@ -37,11 +37,9 @@ def headline(now: pd.DataFrame, before: pd.DataFrame | None, kpis_now: dict, kpi
     """Each KPI now, in the previous period, its change, its target and whether it is met."""
     t = settings.targets
     share = lambda p: at_risk_arr(p, settings.at_risk_health_below) / max(p.arr.sum(), 1e-9)
-    rows = [("Gross revenue retention (12 months)", kpis_now.get("grr"), kpis_before.get("grr"), t.grr, True, "%"),
-            ("Net revenue retention (12 months)", kpis_now.get("nrr"), kpis_before.get("nrr"), t.nrr, True, "%"),
-            ("Logo retention (12 months)", kpis_now.get("logo_retention"), kpis_before.get("logo_retention"), t.logo_retention, True, "%"),
-            ("Expansion rate (12 months)", kpis_now.get("expansion_rate"), kpis_before.get("expansion_rate"), t.expansion_rate, True, "%"),
-            (f"At-risk ARR share (health under {settings.at_risk_health_below:g})", share(now),
+    rows = [(f"{label} (12 months)", kpis_now.get(key), kpis_before.get(key), getattr(t, key), True, "%")
+            for key, label in KPI_NAMES.items()]
+    rows += [(f"At-risk ARR share (health under {settings.at_risk_health_below:g})", share(now),
              share(before) if before is not None else np.nan, t.at_risk_arr_share, False, "%"),
             ("Average health score", now.health_score.mean(), before.health_score.mean() if before is not None else np.nan,
              t.average_health, True, "points")]

@@ -45,15 +45,21 @@ def compute(ds: Dataset, window_days: int = 90, measures: list[Measure] | None =
     return out
 
 
+def pac_end(ds: Dataset) -> pd.Timestamp:
+    """The start of the current (partial) week: the activity coefficient counts whole weeks before it."""
+    week_start = 0 if ds.config.calendar.week_starts_on == "monday" else 6
+    return ds.cutoff - pd.Timedelta(days=(ds.cutoff.weekday() - week_start) % 7)
+
+
 def window_dates(ds: Dataset, window_days: int) -> dict[str, str]:
     cut = ds.cutoff
     week_start = 0 if ds.config.calendar.week_starts_on == "monday" else 6
-    pac_end = cut - pd.Timedelta(days=(cut.weekday() - week_start) % 7)
+    pac_to = pac_end(ds)
     d = lambda t: f"DATE '{t.date()}'"
     win = cut - pd.Timedelta(days=window_days)
     return {"cut": d(cut), "win": d(win), "window_days": str(window_days),
             "week0": d(win - pd.Timedelta(days=(win.weekday() - week_start) % 7)),
-            "pac_start": d(pac_end - pd.Timedelta(weeks=PAC_WEEKS)), "pac_end": d(pac_end),
+            "pac_start": d(pac_to - pd.Timedelta(weeks=PAC_WEEKS)), "pac_end": d(pac_to),
             "last": d(cut - pd.Timedelta(days=TREND_DAYS)), "prior": d(cut - pd.Timedelta(days=2 * TREND_DAYS)),
             "week": "date_trunc('week', day)" if week_start == 0 else
                     "CAST(date_trunc('week', day + INTERVAL 1 DAY) - INTERVAL 1 DAY AS DATE)"}

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .survival import censored
+
 
 MOVEMENTS = ["new", "expansion", "reactivation", "contraction", "churn"]
 
@@ -131,13 +133,11 @@ def revenue_cohorts(subscriptions: pd.DataFrame, as_of: pd.Timestamp, max_quarte
     return pd.DataFrame(rows)
 
 
-def lifetimes(subscriptions: pd.DataFrame, spells: pd.DataFrame, as_of: pd.Timestamp, grace_days: int) -> pd.DataFrame:
+def lifetimes(spells: pd.DataFrame, as_of: pd.Timestamp, grace_days: int) -> pd.DataFrame:
     """account_id, signup, days, churned: each account's first paid spell, censored where churn is not yet known."""
     first = spells.sort_values("start").groupby("account_id").first()
-    known_until = as_of - pd.Timedelta(days=grace_days)
-    churned = first.end.notna() & (first.end <= known_until)
-    end = first.end.where(churned, known_until)
-    out = pd.DataFrame({"signup": first.start, "days": (end - first.start).dt.days, "churned": churned})
+    days, churned = censored(first.start, first.end, as_of, grace_days)
+    out = pd.DataFrame({"signup": first.start, "days": days, "churned": churned})
     return out[out.days > 0].reset_index()
 
 

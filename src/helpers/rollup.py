@@ -87,7 +87,7 @@ def activity_history(ds: Dataset, accounts: list[str], weeks: int = 26) -> pd.Da
         WHERE timestamp >= {t['win']} AND timestamp < {t['pac_end']} AND {active}
           AND account_id IN (SELECT account_id FROM wanted)""").df()
     con.close()
-    end = pd.Timestamp(t["pac_end"].split("'")[1])
+    end = measure_engine.pac_end(ds)
     grid = pd.date_range(end=end - pd.Timedelta(weeks=1), periods=weeks + PAC_WEEKS - 1, freq="7D")
     hit = (seen.assign(on=1).pivot_table(index="week", columns="account_id", values="on", aggfunc="max")
            .reindex(index=grid, columns=accounts).fillna(0))

@@ -15,14 +15,20 @@ from . import outcomes
 EVENTS_PER_COVARIATE = 10   # the usual rule of thumb for a stable hazard model
 
 
+def censored(start, end: pd.Series, as_of: pd.Timestamp, grace_days: int) -> tuple[pd.Series, pd.Series]:
+    """Days followed and whether churn was seen: a spell end counts once the grace period after it has
+    passed by as_of; otherwise the account is censored there."""
+    known_until = as_of - pd.Timedelta(days=grace_days)
+    churned = end.notna() & (end <= known_until)
+    return (end.where(churned, known_until) - start).dt.days, churned
+
+
 def follow_up(subscriptions: pd.DataFrame, start: pd.Timestamp, as_of: pd.Timestamp, grace_days: int) -> pd.DataFrame:
     """account_id, days (to churn or censoring), churned, for every account paying at ``start``."""
     spell_table = outcomes.spells(subscriptions, grace_days)
     live = spell_table[(spell_table.start <= start) & (spell_table.end.isna() | (spell_table.end > start))]
-    known_until = as_of - pd.Timedelta(days=grace_days)
-    churned = live.end.notna() & (live.end <= known_until)
-    end = live.end.where(churned, known_until)
-    return pd.DataFrame({"account_id": live.account_id.to_numpy(), "days": (end - start).dt.days.to_numpy(),
+    days, churned = censored(start, live.end, as_of, grace_days)
+    return pd.DataFrame({"account_id": live.account_id.to_numpy(), "days": days.to_numpy(),
                          "churned": churned.to_numpy()})
 
 
