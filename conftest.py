@@ -16,7 +16,7 @@ def pytest_collection_modifyitems(config, items):
     notebooks = {item.path for item in items if item.path.suffix == ".ipynb"}
     if not notebooks:
         return
-    from helpers import contract
+    from helpers.data import contract
     from helpers.run import skip_reason
     ds = contract.load_dataset(*NOTEBOOK_DEFAULTS)
     reasons = {path: skip_reason(path, ds) for path in notebooks}

@@ -16,7 +16,7 @@ import sys
 
 DUCKDB_SIDE = """
 import time, json, resource
-from helpers.contract import load_dataset
+from helpers.data.contract import load_dataset
 t = time.perf_counter()
 ds = load_dataset({ds!r}, {as_of!r})
 print(json.dumps(dict(rows=ds.events.n_rows, seconds=time.perf_counter() - t)))

@@ -17,7 +17,9 @@ import sys
 
 COMMON = """
 import json, resource, time
-from helpers import contract, measure_engine, measures as M
+from helpers.data import contract
+from helpers.measures import engine as measure_engine
+from helpers.measures import catalogue as M
 ds = contract.load_dataset({ds!r}, {as_of!r})
 catalogue = M.catalogue(ds.config, list(ds.events.event_counts))
 con = ds.connect(); events_seen = con.execute("SELECT count(*) FROM events").fetchone()[0]; con.close()

@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from helpers.measures import PAC_WEEKS, TREND_DAYS, groups
+from helpers.measures.catalogue import PAC_WEEKS, TREND_DAYS, groups
 
 
 def compute(ds, window_days, catalogue):

@@ -8,9 +8,16 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from helpers import churn_data, churn_explain, contract, flat_table, model_store, paths, survival, validation
+from helpers.churn import history as churn_data
+from helpers.churn import explain as churn_explain
+from helpers.data import contract
+from helpers.data import flat_table
+from helpers.churn import store as model_store
+from helpers import paths
+from helpers.churn import survival
+from helpers.churn import evaluation as validation
 from helpers.errors import DataContractError
-from helpers.timecut import cutoff
+from helpers.data.timecut import cutoff
 
 
 def _messy_table(n=300, seed=0, label=("Yes", "No")):

@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from helpers.contract import DataContractWarning, load_dataset
+from helpers.data.contract import DataContractWarning, load_dataset
 from helpers.errors import ConfigError, DataContractError
 
 AS_OF = "2026-10-31"
@@ -167,7 +167,7 @@ def test_renamed_columns_are_mapped(tiny_copy):
 
 
 def test_missing_optional_table_disables_what_needs_it(tiny_copy):
-    from helpers.coverage import disabled_features
+    from helpers.data.coverage import disabled_features
     (tiny_copy / "tickets.csv").unlink()
     (tiny_copy / "csm_labels.csv").unlink()
     with warnings.catch_warnings():

@@ -3,9 +3,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import contract, executive, monthly_changes, paths, rollup
-from helpers.config import Report
-from helpers.health_config import Alerts
+from helpers.data import contract
+from helpers.report import executive
+from helpers.report import changes as monthly_changes
+from helpers import paths
+from helpers.expert import rollup
+from helpers.data.config import Report
+from helpers.health.config import Alerts
 
 
 def _portfolio():

@@ -4,7 +4,14 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from helpers import boundaries, cohorts, contract, expert_model, outcomes, paths, separation, tagging
+from helpers.expert import boundaries
+from helpers.expert import cohorts
+from helpers.data import contract
+from helpers.expert import model as expert_model
+from helpers.data import subscriptions as outcomes
+from helpers import paths
+from helpers.expert import separation
+from helpers.expert import tagging
 from helpers.errors import ConfigError
 from helpers.synth.recovery import expert_recovery
 
@@ -120,8 +127,8 @@ def tagging_rank(tags):
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from("ABC"), st.sampled_from(tagging.TAGS)), min_size=1, max_size=40))
 def test_rollup_percentages_add_up(rows):
-    from helpers.config import Roles
-    from helpers.rollup import tags_per_account
+    from helpers.data.config import Roles
+    from helpers.expert.rollup import tags_per_account
     tags = pd.DataFrame({"user_id": [f"u{k}" for k in range(len(rows))], "account_id": [a for a, _ in rows],
                          "tag": [t for _, t in rows]})
     users = tags[["user_id", "account_id"]].assign(role="member")

@@ -7,7 +7,9 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
-from helpers import health_config, health_score, paths
+from helpers.health import config as health_config
+from helpers.health import score as health_score
+from helpers import paths
 from helpers.errors import ConfigError
 
 EXAMPLE = paths.DATA / "examples"
@@ -124,7 +126,10 @@ def test_scores_are_bounded_and_improving_a_metric_never_lowers_the_score(rows, 
 
 
 def test_default_configuration_scores_the_tiny_dataset(tiny):
-    from helpers import account_features, contract, health_backtest, outcomes
+    from helpers.health import features as account_features
+    from helpers.data import contract
+    from helpers.health import backtest as health_backtest
+    from helpers.data import subscriptions as outcomes
     ds = contract.load_dataset(tiny, "2026-10-31")
     cfg = health_config.load(paths.REPO / "src" / "helpers" / "default_health.yaml")
     assert sum(cfg.component_weights().values()) == 100
@@ -145,7 +150,9 @@ def test_default_configuration_scores_the_tiny_dataset(tiny):
 
 def test_default_score_on_the_sample_meets_the_bar():
     """Issue 4's bar: lowest-decile lift >= 3, surprise churn < 20 %, every tier used and none above half."""
-    from helpers import account_features, contract, health_backtest
+    from helpers.health import features as account_features
+    from helpers.data import contract
+    from helpers.health import backtest as health_backtest
     ds = contract.load_dataset(paths.bundled("sample"), "2026-10-31")
     cfg = health_config.load(paths.REPO / "src" / "helpers" / "default_health.yaml")
     s = health_backtest.summary(health_backtest.backtest(ds, cfg))
@@ -169,7 +176,7 @@ def test_notebook_09_scores_the_flat_export(tmp_path):
 
 
 def test_alerts_fire_on_the_configured_thresholds():
-    from helpers import alerts
+    from helpers.health import alerts
     cfg = health_config.parse(RAW)
     features = pd.DataFrame({"account_id": ["a", "b", "c"], "usage_velocity_30d": [-0.6, -0.3, 0.1],
                              "days_since_login": [35, 2, 15], "seat_utilisation": [0.9, 0.4, 0.8],
@@ -198,7 +205,7 @@ def test_alerts_find_the_planted_declines():
 
 
 def test_playbook_takes_the_riskiest_matching_combination():
-    from helpers import playbook
+    from helpers.health import playbook
     raw = copy.deepcopy(RAW) | {
         "signals": {"usage_down": [{"metric": "logins_30d", "at_most": 5}],
                     "support_up": [{"metric": "open_tickets", "at_least": 3}]},
@@ -229,7 +236,7 @@ def test_young_accounts_get_an_onboarding_score():
 
 
 def test_learned_weights_follow_the_component_that_predicts_churn():
-    from helpers import health_backtest
+    from helpers.health import backtest as health_backtest
     rng = np.random.default_rng(0)
     n = 3000
     cfg = health_config.parse(RAW)
@@ -257,7 +264,10 @@ def test_learned_weights_follow_the_component_that_predicts_churn():
 def test_a_saturday_month_end_reads_like_a_wednesday():
     """Usage windows are whole weeks: with 30-day windows the average score fell 3.5 points from Wednesday
     28 to Saturday 31 October 2026 and the Thriving share halved, from weekends alone."""
-    from helpers import churn_data, contract, health_inputs, rollup
+    from helpers.churn import history as churn_data
+    from helpers.data import contract
+    from helpers.health import inputs as health_inputs
+    from helpers.expert import rollup
     ds = contract.load_dataset(paths.bundled("sample"), "2026-10-31")
     config, _ = health_inputs.config_for(ds)
     wed, sat = (churn_data.features_at(rollup.at(ds, pd.Timestamp(t)), config) for t in ("2026-10-28", "2026-10-31"))

@@ -3,8 +3,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import contract, measure_engine, measures
-from helpers.config import DatasetConfig
+from helpers.data import contract
+from helpers.measures import engine as measure_engine
+from helpers.measures import catalogue as measures
+from helpers.data.config import DatasetConfig
 from helpers.errors import ConfigError
 
 # as_of 2026-03-01 (a Sunday): cutoff 2026-03-02, the 90-day window starts 2025-12-02,

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import retention
+from helpers.retention import revenue as retention
 
 T0, T1 = pd.Timestamp("2025-01-31"), pd.Timestamp("2026-01-31")
 

@@ -149,7 +149,7 @@ def test_unusable_labels_make_the_expert_steps_step_aside(tiny_copy, tmp_path):
 
 
 def test_report_opens_on_the_executive_summary_and_every_link_resolves(first_run):
-    from helpers import report
+    from helpers.report import pages as report
     assert report.broken_links(first_run) == []
     index = (first_run / "index.html").read_text()
     assert "13 · Executive summary" in index and "highlight hl-ipython3" not in index    # code hidden
@@ -165,7 +165,7 @@ def test_report_opens_on_the_executive_summary_and_every_link_resolves(first_run
 
 
 def test_broken_links_are_found(first_run, tmp_path):
-    from helpers import report
+    from helpers.report import pages as report
     copy = tmp_path / "copy"
     shutil.copytree(first_run, copy)
     (copy / "html" / "09_health_score.html").unlink()
@@ -188,5 +188,5 @@ def test_only_the_four_required_tables_still_give_the_report(tiny_copy, tmp_path
     assert status["09"] == status["12"] == status["13"] == "ok" and status["01"] == "skipped"
     actions = pd.read_csv(out / "artifacts" / "csm_actions.csv")
     assert set(actions.csm) == {"unassigned"} and len(actions) > 0
-    from helpers import report
+    from helpers.report import pages as report
     assert report.broken_links(out) == []

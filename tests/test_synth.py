@@ -5,7 +5,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from helpers.contract import load_dataset
+from helpers.data.contract import load_dataset
 from helpers.synth import generate
 from helpers.synth.planted import planted_summary
 

@@ -1,7 +1,7 @@
 """The as-of cut: rows born later vanish, facts learned later are blanked."""
 import pandas as pd
 
-from helpers.timecut import cut_table, cutoff
+from helpers.data.timecut import cut_table, cutoff
 
 
 def test_cutoff_is_the_start_of_the_next_day():

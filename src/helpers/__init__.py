@@ -1,0 +1,28 @@
+"""Customer Health Workbook: the method's logic, one subpackage per stage of the series.
+
+Read the README's notebook table, then find any notebook's code here (seeds are the
+source documents in ../shared/seeds/):
+
+==========  =============  ==================  ===============================================
+subpackage  notebooks      seed                modules
+==========  =============  ==================  ===============================================
+data        00             all                 config (dataset.yaml), tables, events, timecut,
+                                               contract, coverage, subscriptions, flat_table
+measures    03 (02)        000 step 3, 002     catalogue (declared measures), engine (DuckDB)
+expert      01-08          000 steps 1-8       cohorts 01, separation 02/04, boundaries 05,
+                                               model 06, tagging 07, rollup 08
+health      09             001, 003, 004       config, features, score, backtest, alerts,
+                                               playbook, inputs
+churn       10-11          001                 history, inputs, model, scoring, explain, store,
+                                               survival, evaluation (11)
+retention   12             001                 revenue (GRR, NRR, cohorts, MRR movements),
+                                               activation (first 30 days)
+report      13, run        001, 002            executive, inputs, changes (month over month),
+                                               pages (the run folder's HTML)
+plots       all            -                   style, figures, models, report
+synth       tests, sample  -                   the generator; planted and recovery are test
+                                               oracles, never imported by a monthly run
+==========  =============  ==================  ===============================================
+
+Top level: ``run`` (``python -m helpers.run``), ``paths``, ``artifacts``, ``errors``.
+"""

@@ -32,7 +32,7 @@ def bundled(scale: str) -> Path:
     """data/<scale>: the deterministic synthetic dataset, generated if it is not there yet."""
     folder = DATA / scale
     if not (folder / "dataset.yaml").exists():
-        from .synth import generate
+        from helpers.synth import generate
         print(f"Generating the bundled '{scale}' dataset in {folder} (seed {BUNDLED_SEED}, once)...")
         generate(folder, scale=scale, seed=BUNDLED_SEED, progress=False)
     return folder

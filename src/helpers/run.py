@@ -22,8 +22,12 @@ import papermill as pm
 import yaml
 from tqdm import tqdm
 
-from . import churn_data, cohorts, contract, paths, report
-from .errors import ConfigError, DataContractError
+from helpers.churn import history as churn_data
+from helpers.expert import cohorts
+from helpers.data import contract
+from helpers import paths
+from helpers.report import pages as report
+from helpers.errors import ConfigError, DataContractError
 
 PACKAGES = ("pandas", "numpy", "duckdb", "pyarrow", "pandera", "scikit-learn", "statsmodels",
             "matplotlib", "seaborn", "papermill", "customer-health-workbook")

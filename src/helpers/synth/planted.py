@@ -43,7 +43,13 @@ def alerts_on_planted_declines(folder: str | Path, as_of: str = "2026-10-31", pr
 
     'Declining' = truth says the account's decline had begun by as_of and it had not churned yet.
     """
-    from .. import account_features, alerts, contract, health_config, health_inputs, health_score, rollup
+    from helpers.health import features as account_features
+    from helpers.health import alerts
+    from helpers.data import contract
+    from helpers.health import config as health_config
+    from helpers.health import inputs as health_inputs
+    from helpers.health import score as health_score
+    from helpers.expert import rollup
     ds = contract.load_dataset(folder, as_of)
     cfg = health_config.load(health_inputs.DEFAULT_CONFIG)
     before = health_score.score(account_features.snapshot(rollup.at(ds, pd.Timestamp(previous))), cfg)
@@ -66,7 +72,10 @@ def surprise_churn_against_truth(folder: str | Path, as_of: str = "2026-10-31") 
 
     Unseeable: silent churners, and churners whose decline began after the snapshot.
     """
-    from .. import contract, health_backtest, health_config, health_inputs
+    from helpers.data import contract
+    from helpers.health import backtest as health_backtest
+    from helpers.health import config as health_config
+    from helpers.health import inputs as health_inputs
     ds = contract.load_dataset(folder, as_of)
     results = health_backtest.backtest(ds, health_config.load(health_inputs.DEFAULT_CONFIG))
     truth = pd.read_csv(Path(folder) / "truth" / "accounts.csv", parse_dates=["decline_start"])

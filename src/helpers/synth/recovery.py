@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import cohorts, contract, expert_model, measure_engine, measures, separation, tagging
+from helpers.expert import cohorts
+from helpers.data import contract
+from helpers.expert import model as expert_model
+from helpers.measures import engine as measure_engine
+from helpers.measures import catalogue as measures
+from helpers.expert import separation
+from helpers.expert import tagging
 
 
 def expert_recovery(folder: str | Path, as_of: str = "2026-10-31") -> dict:

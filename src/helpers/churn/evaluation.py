@@ -1,0 +1,192 @@
+"""Is the churn model right? Discrimination, calibration, business accuracy, segments and drift.
+
+Every figure is computed on held-out predictions (the time holdout, or out-of-fold
+predictions in flat mode). Intervals come from a bootstrap over accounts, so an account
+seen at several snapshots counts once per draw.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+from helpers.expert.rollup import wilson
+
+SMALL_N = 30
+PSI_WATCH, PSI_ALERT = 0.10, 0.25
+BANDS = (0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
+
+
+def headline(y, p, groups, seed: int, draws: int = 500) -> pd.DataFrame:
+    """AUC-ROC, PR-AUC and Brier with 95 % bootstrap intervals (resampling accounts)."""
+    y, p, groups = np.asarray(y, bool), np.asarray(p, float), np.asarray(groups)
+    metrics = {"auc_roc": roc_auc_score, "pr_auc": average_precision_score, "brier": brier_score_loss}
+    ids, inverse = np.unique(groups, return_inverse=True)
+    members = [np.flatnonzero(inverse == i) for i in range(len(ids))]
+    rng = np.random.default_rng(seed)
+    samples = {k: [] for k in metrics}
+    for _ in range(draws):
+        rows = np.concatenate([members[i] for i in rng.integers(0, len(ids), len(ids))])
+        if y[rows].all() or not y[rows].any():
+            continue
+        for k, f in metrics.items():
+            samples[k].append(f(y[rows], p[rows]))
+    return pd.DataFrame([{"metric": k, "value": f(y, p), "ci_low": np.percentile(samples[k], 2.5),
+                          "ci_high": np.percentile(samples[k], 97.5)} for k, f in metrics.items()]).round(4)
+
+
+def at_threshold(y, p, threshold: float) -> dict:
+    """Precision, recall, F1, and seed 001's accuracy, surprise churn and false-positive rates."""
+    y, flag = np.asarray(y, bool), np.asarray(p) >= threshold
+    tp, fp, fn = int((flag & y).sum()), int((flag & ~y).sum()), int((~flag & y).sum())
+    precision = tp / (tp + fp) if tp + fp else float("nan")
+    recall = tp / (tp + fn) if tp + fn else float("nan")
+    return {"threshold": threshold, "flagged": tp + fp, "churned": tp + fn, "correctly_predicted": tp,
+            "false_alarms": fp, "surprise_churns": fn, "precision": round(precision, 4), "recall": round(recall, 4),
+            "f1": round(2 * precision * recall / (precision + recall), 4) if tp else 0.0,
+            # seed 001: accuracy = churn predicted / actual churn; surprise = churned unflagged / actual churn;
+            # false-positive rate = false alerts / all alerts
+            "churn_prediction_accuracy": round(recall, 4), "surprise_churn_rate": round(1 - recall, 4),
+            "false_positive_rate": round(fp / (tp + fp), 4) if tp + fp else float("nan")}
+
+
+def lift_table(y, p, bins: int = 10) -> pd.DataFrame:
+    """Deciles of predicted risk, highest first: n, churned, rate, lift, share of all churn captured so far."""
+    df = pd.DataFrame({"y": np.asarray(y, bool), "p": np.asarray(p, float)})
+    order = df.p.rank(method="first", ascending=False)
+    df["decile"] = np.ceil(order / len(df) * bins).astype(int)
+    g = df.groupby("decile")
+    out = pd.DataFrame({"accounts": g.size(), "churned": g.y.sum(), "mean_probability": g.p.mean()})
+    out["churn_rate"] = out.churned / out.accounts
+    out["lift"] = out.churn_rate / df.y.mean()
+    out["captured"] = out.churned.cumsum() / df.y.sum()
+    return out.round(4).reset_index()
+
+
+def calibration_table(y, p, bands=BANDS) -> pd.DataFrame:
+    """Per band of predicted probability: n, mean predicted, observed rate with 95 % interval, gap (points)."""
+    df = pd.DataFrame({"y": np.asarray(y, bool), "p": np.asarray(p, float)})
+    df["band"] = pd.cut(df.p, list(bands), include_lowest=True)
+    g = df.groupby("band", observed=True)
+    out = pd.DataFrame({"accounts": g.size(), "churned": g.y.sum(), "predicted": g.p.mean(), "observed": g.y.mean()})
+    lo, hi = wilson(out.churned.to_numpy(), out.accounts.to_numpy())
+    out["ci_low"], out["ci_high"] = lo, hi
+    out["gap_points"] = 100 * (out.observed - out.predicted)
+    out["note"] = np.where(out.accounts < SMALL_N, f"n < {SMALL_N}: read with care", "")
+    out.index = out.index.astype(str)
+    return out.round(4).reset_index()
+
+
+def calibration_error(y, p, bins: int = 10) -> float:
+    """Mean calibration error in points: |observed - predicted| over equal-count bins, weighted by size."""
+    df = pd.DataFrame({"y": np.asarray(y, float), "p": np.asarray(p, float)})
+    df["bin"] = pd.qcut(df.p.rank(method="first"), bins, labels=False)
+    g = df.groupby("bin")
+    return round(float(100 * ((g.y.mean() - g.p.mean()).abs() * g.size()).sum() / len(df)), 2)
+
+
+def by_segment(table: pd.DataFrame, segment: str = "segment") -> pd.DataFrame:
+    """AUC, churn rate and mean prediction per segment, with n and a warning where it is small."""
+    rows = []
+    for name, g in table.groupby(segment, observed=True):
+        both = g.churned.nunique() == 2
+        rows.append({segment: name, "n": len(g), "churned": int(g.churned.sum()), "churn_rate": g.churned.mean(),
+                     "mean_probability": g.churn_probability.mean(),
+                     "auc_roc": roc_auc_score(g.churned, g.churn_probability) if both else np.nan,
+                     "note": ("no churn: AUC undefined" if not both else
+                              f"n < {SMALL_N} or < 5 churned: read with care" if len(g) < SMALL_N or g.churned.sum() < 5
+                              else "")})
+    return pd.DataFrame(rows).round(4)
+
+
+def score_outcome(table: pd.DataFrame) -> pd.DataFrame:
+    """How the health score and the model each relate to the outcome: correlation and AUC."""
+    rows = []
+    for name, col, sign in (("churn model", "churn_probability", 1), ("health score (09)", "health_score", -1)):
+        if col in table and table[col].notna().any():
+            d = table[[col, "churned"]].dropna()
+            rows.append({"score": name, "n": len(d),
+                         "correlation_with_churn": np.corrcoef(d[col], d.churned)[0, 1],
+                         "auc_roc": roc_auc_score(d.churned, sign * d[col])})
+    return pd.DataFrame(rows).round(4)
+
+
+def psi(expected: pd.Series, actual: pd.Series, bins: int = 10) -> float:
+    """Population stability index of ``actual`` against ``expected`` (deciles of expected; blanks a bin of their own)."""
+    e, a = expected.astype(float), actual.astype(float)
+    edges = np.unique(np.nanquantile(e.dropna(), np.linspace(0, 1, bins + 1))) if e.notna().any() else np.array([])
+    def shares(x):
+        idx = np.where(x.isna(), -1, np.searchsorted(edges[1:-1], x, side="right")) if len(edges) > 1 else \
+            np.where(x.isna(), -1, 0)
+        counts = pd.Series(idx).value_counts()
+        return counts / len(x)
+    se, sa = shares(e), shares(a)
+    keys = se.index.union(sa.index)
+    se, sa = se.reindex(keys, fill_value=0) + 1e-4, sa.reindex(keys, fill_value=0) + 1e-4
+    return float(((sa - se) * np.log(sa / se)).sum())
+
+
+def drift(train: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """PSI of every feature, scoring period against training period, with a status."""
+    rows = [{"feature": c, "psi": round(psi(train[c], current[c]), 4)} for c in train.columns if c in current]
+    out = pd.DataFrame(rows).sort_values("psi", ascending=False, kind="stable").reset_index(drop=True)
+    out["status"] = np.select([out.psi >= PSI_ALERT, out.psi >= PSI_WATCH], ["alert: shifted", "watch"], "stable")
+    return out
+
+
+def summary(metrics: pd.DataFrame, lift: pd.DataFrame, calibration_error_points: float, at: dict,
+            holdout: pd.DataFrame, card: dict) -> dict:
+    """The headline figures of validation.json, from the tables above them."""
+    value = metrics.set_index("metric").value
+    keep = ("precision", "recall", "f1", "churn_prediction_accuracy", "surprise_churn_rate", "false_positive_rate")
+    return {"auc_roc": float(value["auc_roc"]), "pr_auc": float(value["pr_auc"]), "brier": float(value["brier"]),
+            "calibration_error": calibration_error_points, "lift_top_decile": float(lift.lift.iloc[0]),
+            "n": len(holdout), "positives": int(holdout.churned.sum()), "evaluation": card["evaluation"],
+            "model_id": card["id"], "model": card["model"], "threshold": card["threshold"], **{k: at[k] for k in keep}}
+
+
+def previous_summary(previous_run: str) -> dict | None:
+    """Last month's validation.json, or None without a previous run (or when it had none)."""
+    import json
+    from pathlib import Path
+    path = Path(previous_run) / "artifacts" / "validation.json" if previous_run else None
+    return json.loads(path.read_text()) if path is not None and path.exists() else None
+
+
+def compare_previous(previous: dict | None, current: dict) -> pd.DataFrame | None:
+    """This run's headline figures beside the previous run's, with the change."""
+    if not previous:
+        return None
+    keys = ["auc_roc", "pr_auc", "brier", "calibration_error", "lift_top_decile", "n", "positives"]
+    rows = [{"metric": k, "previous": previous.get(k), "current": current.get(k)} for k in keys]
+    out = pd.DataFrame(rows)
+    out["change"] = pd.to_numeric(out.current, errors="coerce") - pd.to_numeric(out.previous, errors="coerce")
+    return out.round(4)
+
+
+def recommendations(summary: dict, segments: pd.DataFrame, drifted: pd.DataFrame) -> list[str]:
+    """Plain sentences from the findings, most urgent first."""
+    out = []
+    if summary["auc_roc"] < 0.7:
+        out.append(f"Ranking is weak (AUC {summary['auc_roc']:.2f}): do not act on the scores alone; add features or history.")
+    if summary["calibration_error"] >= 5:
+        out.append(f"Probabilities are off by {summary['calibration_error']:.1f} points on average: recalibrate "
+                   "before quoting them as chances.")
+    if summary["lift_top_decile"] < 3:
+        out.append(f"The riskiest tenth churns only {summary['lift_top_decile']:.1f}x the average: the list "
+                   "CSMs work from is not concentrated enough.")
+    alerts = drifted[drifted.status.str.startswith("alert")].feature.tolist()
+    if alerts:
+        out.append(f"Inputs have shifted since training ({', '.join(alerts[:5])}): retrain, and check the "
+                   "tracking behind them.")
+    small = segments[segments.note != ""] if "note" in segments else segments.iloc[:0]
+    if len(small):
+        out.append(f"Segment figures for {', '.join(map(str, small.iloc[:, 0]))} rest on few accounts: "
+                   "do not tune thresholds per segment yet.")
+    if summary.get("false_positive_rate", 0) > 0.2:
+        out.append(f"{summary['false_positive_rate']:.0%} of flags are false alarms (seed 001's target is under 20 %): "
+                   "raise the threshold if CSM time is the constraint, or keep it if a missed churn costs more.")
+    if not out:
+        out.append("The model ranks, concentrates and calibrates well on accounts it never saw: use it, and "
+                   "re-validate next month.")
+    return out

@@ -1,0 +1,223 @@
+"""The churn model: time-based split, candidate models, calibration, a threshold by cost, risk tiers.
+
+Every choice is made on the training period (cross-validation grouped by account), and
+the newest closed snapshots of accounts the model never saw are kept for the verdict.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from helpers.churn.history import MIN_TEST_CHURNED, MIN_TRAIN_CHURNED, ChurnDataError
+
+# Not features: identifiers, the label, and columns that only restate others (component scores, tier).
+NOT_FEATURES = {"account_id", "snapshot", "churned", "csm", "tier", "drivers", "onboarding", "low_confidence",
+                "confidence", "recommended_action", "owner", "sla", "signals"}
+DEFAULT_TIERS = "Critical:0.7, High:0.5, Medium:0.3, Low:0.1, Minimal:0"
+SIMPLER_WITHIN = 0.01      # a simpler model within this much validation AUC of the best is preferred
+
+
+@dataclass
+class Split:
+    train: pd.DataFrame
+    test: pd.DataFrame
+    train_dates: list
+    test_dates: list
+
+    def describe(self) -> pd.DataFrame:
+        rows = [(name, len(df), int(df.churned.sum()), df.account_id.nunique(), f"{min(d).date()} .. {max(d).date()}")
+                for name, df, d in (("train", self.train, self.train_dates), ("test", self.test, self.test_dates))]
+        return pd.DataFrame(rows, columns=["part", "account_snapshots", "churned", "accounts", "snapshots"])
+
+
+def time_split(history: pd.DataFrame, horizon_days: int, grace_days: int, holdout_months: int = 6,
+               holdout_share: float = 0.5, seed: int = 42) -> Split:
+    """Test: the newest ``holdout_months`` closed snapshots of a held-out share of accounts.
+    Train: the other accounts' snapshots whose outcome windows closed before the test period began."""
+    dates = sorted(history.snapshot.unique())
+    test_dates = dates[-holdout_months:]
+    gap = pd.Timedelta(days=horizon_days + grace_days)
+    train_dates = [d for d in dates if d + gap <= test_dates[0]]
+    in_test = history[history.snapshot.isin(test_dates)]
+    churns = in_test.groupby("account_id").churned.any().sort_index()
+    rng = np.random.default_rng(seed)
+    held = set()
+    for flag in (True, False):  # stratified: churners and stayers held out in the same share
+        ids = churns.index[churns == flag].to_numpy()
+        held |= set(rng.choice(ids, size=int(round(holdout_share * len(ids))), replace=False))
+    test = in_test[in_test.account_id.isin(held)]
+    train = history[history.snapshot.isin(train_dates) & ~history.account_id.isin(held)]
+    split = Split(train.reset_index(drop=True), test.reset_index(drop=True), train_dates, test_dates)
+    _check_enough(split)
+    return split
+
+
+def _check_enough(split: Split) -> None:
+    for part, df, need in (("training", split.train, MIN_TRAIN_CHURNED), ("test", split.test, MIN_TEST_CHURNED)):
+        if df.empty or df.churned.sum() < need:
+            raise ChurnDataError(f"the {part} period has {int(df.churned.sum())} churned account-snapshot(s) "
+                                 f"({len(df)} in all); expected at least {need}: too few positives to fit or judge a "
+                                 "model (a longer history, a shorter holdout_months, or a larger holdout_share)")
+
+
+def feature_columns(table: pd.DataFrame) -> list[str]:
+    return [c for c in table.columns if c not in NOT_FEATURES and not c.startswith("score_")
+            and pd.api.types.is_numeric_dtype(table[c]) and table[c].notna().any()]
+
+
+def design(table: pd.DataFrame, features: list[str], segments: list[str]) -> pd.DataFrame:
+    """The model's inputs: the numeric features, plus the segment one-hot against fixed categories."""
+    X = table[features].astype(float)
+    if segments:
+        for s in segments:
+            X[f"segment={s}"] = (table["segment"] == s).astype(float)
+    return X
+
+
+def univariate_auc(X: pd.DataFrame, y: pd.Series) -> pd.Series:
+    """How well each feature alone ranks churn, 0.5 = not at all (direction ignored)."""
+    out = {}
+    for col in X:
+        have = X[col].notna()
+        ok = have.sum() > 10 and y[have].nunique() == 2 and X[col][have].nunique() > 1
+        out[col] = max(a := roc_auc_score(y[have], X[col][have]), 1 - a) if ok else 0.5
+    return pd.Series(out)
+
+
+def prune_correlated(X: pd.DataFrame, y: pd.Series, threshold: float = 0.8) -> tuple[list[str], pd.DataFrame]:
+    """Keep the more informative feature of every pair correlated above ``threshold`` (Spearman).
+
+    Features are visited from the best univariate AUC down; one is dropped when it is
+    that correlated with a feature already kept.
+    """
+    order = univariate_auc(X, y).sort_values(ascending=False, kind="stable").index
+    corr = X.corr(method="spearman").abs()
+    kept, dropped = [], []
+    for col in order:
+        clash = [k for k in kept if corr.at[col, k] > threshold]
+        if clash:
+            dropped.append({"feature": col, "kept_instead": clash[0], "spearman_r": round(float(corr.at[col, clash[0]]), 3)})
+        else:
+            kept.append(col)
+    return [c for c in X.columns if c in kept], pd.DataFrame(dropped, columns=["feature", "kept_instead", "spearman_r"])
+
+
+def candidates(seed: int) -> dict:
+    """The models compared, simplest first; class weights balance the rare churners."""
+    impute = lambda: SimpleImputer(strategy="median", add_indicator=True)
+    return {
+        "logistic regression": make_pipeline(impute(), StandardScaler(), LogisticRegression(
+            C=0.5, class_weight="balanced", max_iter=5000)),
+        "random forest": make_pipeline(impute(), RandomForestClassifier(
+            n_estimators=200, min_samples_leaf=10, class_weight="balanced_subsample", random_state=seed, n_jobs=1)),
+        "gradient boosting": HistGradientBoostingClassifier(
+            learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=20, l2_regularization=1.0,
+            class_weight="balanced", random_state=seed),
+    }
+
+
+def folds(y: pd.Series, groups: pd.Series | None, seed: int, k: int = 5) -> list:
+    """Cross-validation folds; grouped by account when rows repeat an account over snapshots."""
+    k = int(min(k, y.sum(), (~y).sum()))
+    if groups is None:
+        return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+    return list(StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y, groups))
+
+
+def out_of_fold(model, X: pd.DataFrame, y: pd.Series, splits: list) -> np.ndarray:
+    from sklearn.base import clone
+    p = np.full(len(y), np.nan)
+    for fit_idx, pred_idx in splits:
+        p[pred_idx] = clone(model).fit(X.iloc[fit_idx], y.iloc[fit_idx]).predict_proba(X.iloc[pred_idx])[:, 1]
+    return p
+
+
+def compare(X: pd.DataFrame, y: pd.Series, splits: list, seed: int, X_test=None, y_test=None) -> pd.DataFrame:
+    """Each candidate's validation AUC, PR-AUC and Brier (out of fold); test AUC shown, never used to choose."""
+    rows = []
+    for name, model in candidates(seed).items():
+        p = out_of_fold(model, X, y, splits)
+        row = {"model": name, "validation_auc": roc_auc_score(y, p), "validation_pr_auc": average_precision_score(y, p),
+               "validation_brier_uncalibrated": brier_score_loss(y, p)}
+        if X_test is not None:
+            row["test_auc"] = roc_auc_score(y_test, model.fit(X, y).predict_proba(X_test)[:, 1])
+        rows.append(row)
+    return pd.DataFrame(rows).round(4)
+
+
+def choose(comparison: pd.DataFrame) -> tuple[str, str]:
+    """The model to use and why: the best validation AUC, unless a simpler one is within SIMPLER_WITHIN."""
+    best = comparison.loc[comparison.validation_auc.idxmax()]
+    for row in comparison.itertuples():  # candidates are listed simplest first
+        if row.validation_auc >= best.validation_auc - SIMPLER_WITHIN:
+            if row.model == best.model:
+                return row.model, f"highest validation AUC ({row.validation_auc:.3f})"
+            return row.model, (f"validation AUC {row.validation_auc:.3f}, within {SIMPLER_WITHIN} of the best "
+                               f"({best.model}, {best.validation_auc:.3f}), and simpler to explain")
+    raise AssertionError("unreachable: the best model is within the margin of itself")
+
+
+def calibrated(name: str, X: pd.DataFrame, y: pd.Series, splits: list, seed: int, method: str = "auto"):
+    """The chosen model, calibrated on held-out folds (isotonic with enough churners, else Platt/sigmoid)."""
+    if method == "auto":
+        method = "isotonic" if y.sum() >= 200 else "sigmoid"
+    model = CalibratedClassifierCV(candidates(seed)[name], method=method, cv=splits)
+    return model.fit(X, y), method
+
+
+def oof_calibrated(name: str, X: pd.DataFrame, y: pd.Series, groups: pd.Series | None, splits: list, seed: int,
+                   method: str) -> np.ndarray:
+    """Held-out calibrated probabilities for every training row: the whole recipe (fit and calibrate)
+    repeated per fold, so the threshold is chosen on predictions like the ones it will meet."""
+    p = np.full(len(y), np.nan)
+    for fit_idx, pred_idx in splits:
+        inner = folds(y.iloc[fit_idx], None if groups is None else groups.iloc[fit_idx], seed)
+        model, _ = calibrated(name, X.iloc[fit_idx], y.iloc[fit_idx], inner, seed, method)
+        p[pred_idx] = model.predict_proba(X.iloc[pred_idx])[:, 1]
+    return p
+
+
+def expected_cost(y: np.ndarray, p: np.ndarray, cost_false_alarm: float, cost_missed_churn: float) -> pd.DataFrame:
+    """Cost per account of acting on every probability at or above each threshold."""
+    thresholds = np.round(np.arange(0.01, 1.0, 0.01), 2)
+    y = np.asarray(y, bool)
+    rows = []
+    for t in thresholds:
+        flag = p >= t
+        fp, fn = int((flag & ~y).sum()), int((~flag & y).sum())
+        rows.append({"threshold": t, "false_alarms": fp, "missed_churns": fn,
+                     "cost_per_account": (fp * cost_false_alarm + fn * cost_missed_churn) / len(y)})
+    return pd.DataFrame(rows)
+
+
+def best_threshold(costs: pd.DataFrame) -> float:
+    return float(costs.loc[costs.cost_per_account.idxmin(), "threshold"])
+
+
+def parse_tiers(text: str) -> list[tuple[str, float]]:
+    """'Critical:0.7, High:0.5, ...' to [(name, lower bound)], highest first; the last must start at 0."""
+    try:
+        tiers = [(name.strip(), float(bound)) for name, bound in (item.split(":") for item in text.split(","))]
+    except ValueError:
+        raise ValueError(f"risk_tiers: {text!r}; expected 'Name:lower_bound, ...' such as {DEFAULT_TIERS!r}") from None
+    tiers.sort(key=lambda t: -t[1])
+    if tiers[-1][1] != 0 or any(not 0 <= b < 1 for _, b in tiers):
+        raise ValueError(f"risk_tiers: {text!r}; expected bounds in [0, 1) with the lowest tier starting at 0")
+    return tiers
+
+
+def risk_tier(p: pd.Series, tiers: list[tuple[str, float]]) -> pd.Series:
+    out = pd.Series(tiers[-1][0], index=p.index, dtype=object)
+    for name, bound in reversed(tiers):
+        out = out.where(~(p >= bound), name)
+    return out

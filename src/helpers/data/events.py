@@ -1,0 +1,116 @@
+"""The event log, read in place by DuckDB: validated out of core, never loaded whole.
+
+Events can be tens to hundreds of millions of rows, so their checks run as SQL
+over the Parquet/CSV file(s). Downstream code gets a DuckDB view ``events`` with the
+contract's column names, the user's account attached, and only rows before the
+run's cutoff.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from helpers.errors import DataContractError, rows_message
+
+REQUIRED = ("user_id", "event", "timestamp")
+
+
+@dataclass
+class EventSource:
+    path: Path
+    select: str                 # SQL: the source with our column names and a parsed timestamp
+    n_rows: int
+    first: pd.Timestamp
+    last: pd.Timestamp
+    event_counts: dict[str, int]
+    orphans: int                # events whose user is not in users (dropped when allowed)
+    notes: list[str] = field(default_factory=list)
+
+    def connect(self, users: pd.DataFrame, cut: pd.Timestamp) -> duckdb.DuckDBPyConnection:
+        con = _connection()
+        con.register("users_df", users[["user_id", "account_id"]])
+        con.execute("CREATE TABLE users AS SELECT * FROM users_df")
+        con.execute(f"""CREATE VIEW events AS
+            SELECT e.user_id, u.account_id, e.event, e.timestamp FROM ({self.select}) e
+            JOIN users u USING (user_id) WHERE e.timestamp < TIMESTAMP '{cut}'""")
+        # The same rows without the account join, for per-user work that never needs it.
+        con.execute(f"""CREATE VIEW event_log AS
+            SELECT user_id, event, timestamp FROM ({self.select}) WHERE timestamp < TIMESTAMP '{cut}'""")
+        return con
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def _scan(path: Path) -> str:
+    p = str(path).replace("'", "''")
+    if path.is_dir():
+        return f"read_parquet('{p}/*.parquet', file_row_number = true)"
+    if path.suffix == ".parquet":
+        return f"read_parquet('{p}', file_row_number = true)"
+    return f"(SELECT *, row_number() OVER () - 1 AS file_row_number FROM read_csv('{p}', header = true, all_varchar = true))"
+
+
+def open_events(path: Path, renames: dict[str, str], users: pd.DataFrame, orphan_policy: str) -> EventSource:
+    con = _connection()
+    scan = _scan(path)
+    try:
+        columns = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
+    except duckdb.Error as exc:
+        if "unicode" in str(exc).lower() or "utf" in str(exc).lower():
+            raise DataContractError(f"{path.name}: not UTF-8 text; expected UTF-8: re-export the file as UTF-8") from None
+        raise DataContractError(f"{path.name}: cannot be read as a table ({str(exc).splitlines()[0]})") from None
+    ours = {renames.get(c, c): c for c in columns}
+    missing = [c for c in REQUIRED if c not in ours]
+    if missing:
+        found = ", ".join(c for c in columns if c != "file_row_number")
+        raise DataContractError(f"{path.name}: missing required column '{missing[0]}' (found: {found}); "
+                                "map your name for it in dataset.yaml under tables.events.columns")
+    q = lambda c: '"' + ours[c].replace('"', '""') + '"'
+    ts_raw = q("timestamp")
+    ts = ts_raw if columns[ours["timestamp"]].startswith("TIMESTAMP") else \
+        f"CAST(TRY_CAST({ts_raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    raw = f"""SELECT CAST({q('user_id')} AS VARCHAR) AS user_id, CAST({q('event')} AS VARCHAR) AS event,
+              {ts} AS timestamp, CAST({ts_raw} AS VARCHAR) AS raw_timestamp, file_row_number FROM {scan}"""
+    con.execute(f"CREATE VIEW raw AS {raw}")
+    _check_rows(con, path)
+    con.register("users_df", users[["user_id"]])
+    orphans = con.execute("SELECT count(*) FROM raw ANTI JOIN users_df USING (user_id)").fetchone()[0]
+    notes = []
+    if orphans:
+        example = con.execute("SELECT file_row_number, user_id FROM raw ANTI JOIN users_df USING (user_id) "
+                              "ORDER BY file_row_number LIMIT 3").fetchall()
+        rows = ", ".join(f"row {r + 1} {u!r}" for r, u in example)
+        msg = f"{path.name}: column 'user_id': {orphans:,} event(s) whose user is not in users ({rows})"
+        if orphan_policy == "error":
+            raise DataContractError(msg + "; expected every event's user in users "
+                                    "(or set validation.orphan_events: drop in dataset.yaml)")
+        notes.append(msg + "; dropped (validation.orphan_events: drop)")
+    n, first, last = con.execute("SELECT count(*), min(timestamp), max(timestamp) FROM raw").fetchone()
+    counts = dict(con.execute("SELECT event, count(*) FROM raw GROUP BY event ORDER BY event").fetchall())
+    select = f"SELECT user_id, event, timestamp FROM ({raw})"
+    return EventSource(path, select, n, pd.Timestamp(first), pd.Timestamp(last), counts, orphans, notes)
+
+
+def _check_rows(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    n = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+    if n == 0:
+        raise DataContractError(f"{path.name}: no events; expected at least one row")
+    checks = (
+        ("user_id", "user_id IS NULL OR user_id = ''", "a user_id on every event", "user_id"),
+        ("event", "event IS NULL OR event = ''", "an event name on every row", "event"),
+        ("timestamp", "timestamp IS NULL", "an ISO timestamp such as 2026-01-31 14:05:00", "raw_timestamp"),
+    )
+    for column, bad, expected, shown in checks:
+        count = con.execute(f"SELECT count(*) FROM raw WHERE {bad}").fetchone()[0]
+        if count:
+            example = con.execute(f"SELECT file_row_number, {shown} FROM raw WHERE {bad} "
+                                  "ORDER BY file_row_number LIMIT 3").fetchall()
+            raise DataContractError(rows_message(path.name, column, [r for r, _ in example],
+                                                 [v for _, v in example], expected, count))
