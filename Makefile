@@ -1,4 +1,5 @@
 # Customer Health Workbook. Every target creates .venv (Python's venv + pip) when it is missing.
+# `make help` lists the targets; a target's `## ...` line is its one-line doc.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -7,9 +8,13 @@ AS_OF  ?= 2026-10-31
 OUT    ?= reports/sample-$(AS_OF)
 PREVIOUS ?=
 
-.PHONY: setup report test sample tiny lab bench strip clean
+.DEFAULT_GOAL := help
+.PHONY: help setup report test check lint format hooks sample lab bench strip clean
 
-setup: $(STAMP)
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## create .venv and install the workbook with its test tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,27 +22,39 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## the full monthly report on the bundled sample (generated on first use)
-report: $(STAMP)
+report: $(STAMP) ## the full monthly report on the bundled sample (AS_OF=, OUT=, PREVIOUS=)
 	$(BIN)/python -m helpers.run --dataset sample --as-of $(AS_OF) --out $(OUT) $(if $(PREVIOUS),--previous $(PREVIOUS))
 
-## every test: helpers, bad inputs, notebooks (nbval), end-to-end runs, determinism
-test: $(STAMP)
+test: $(STAMP) ## every test: lint, helpers, bad inputs, notebooks (nbval), end-to-end runs (what CI runs)
 	$(BIN)/python -m pytest
 
-sample: $(STAMP)
+check: $(STAMP) ## the fast tier for the edit loop: lint and unit tests on hand-made tables (no dataset, no notebook)
+	$(BIN)/python -m pytest tests -m "not slow" -q
+
+lint: $(STAMP) ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## ruff: fix what it can, then format
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+hooks: $(STAMP) ## install the pre-commit hooks (nbstripout, ruff): do this first
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/pre-commit install
+
+sample: $(STAMP) ## regenerate the bundled sample into data/sample
 	$(BIN)/python -m helpers.synth --scale sample --seed 42 --out data/sample
 
-lab: $(STAMP)
+lab: $(STAMP) ## JupyterLab on the notebooks, to step through the method
 	$(BIN)/jupyter lab notebooks/
 
-bench: $(STAMP)
+bench: $(STAMP) ## speed and memory of event validation and the measure catalogue
 	$(BIN)/python benchmarks/bench_events.py
 	$(BIN)/python benchmarks/bench_measures.py
 
-## strip outputs from notebooks before committing
-strip: $(STAMP)
+strip: $(STAMP) ## strip outputs from notebooks before committing
 	$(BIN)/nbstripout notebooks/*.ipynb
 
-clean:
+clean: ## remove .venv, generated data and the workbench
 	rm -rf $(VENV) data/sample data/tiny data/large reports/workbench

@@ -6,7 +6,7 @@ os.environ.setdefault("WORKBOOK_SAMPLE_SCALE", "tiny")
 
 import pytest
 
-NOTEBOOK_DEFAULTS = ("sample", "2026-10-31")   # the dataset and as_of in every notebook's parameters cell
+NOTEBOOK_DEFAULTS = ("sample", "2026-10-31")  # the dataset and as_of in every notebook's parameters cell
 
 
 def pytest_collection_modifyitems(config, items):
@@ -18,6 +18,7 @@ def pytest_collection_modifyitems(config, items):
         return
     from helpers.data import contract
     from helpers.run import skip_reason
+
     ds = contract.load_dataset(*NOTEBOOK_DEFAULTS)
     reasons = {path: skip_reason(path, ds) for path in notebooks}
     for item in items:

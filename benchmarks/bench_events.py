@@ -6,6 +6,7 @@ Each side runs in its own process so its peak memory (max RSS) is its own. Print
 seconds, events per second and peak memory for both. Defaults to the `large` synthetic
 dataset (100M+ events, generated on first use into data/large).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,16 +48,23 @@ def measure(code: str) -> dict:
 
 def main() -> None:
     from helpers import paths
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", default="large")
     ap.add_argument("--as-of", default="2026-10-31")
     ap.add_argument("--skip-baseline", action="store_true")
     args = ap.parse_args()
-    folder = paths.bundled(args.dataset) if args.dataset in ("tiny", "sample", "large") else paths.dataset_dir(args.dataset)
+    folder = (
+        paths.bundled(args.dataset) if args.dataset in ("tiny", "sample", "large") else paths.dataset_dir(args.dataset)
+    )
     sides = [("duckdb (workbook)", DUCKDB_SIDE.format(ds=str(folder), as_of=args.as_of))]
     if not args.skip_baseline:
-        sides.append(("pandas (baseline)", PANDAS_SIDE.format(events=str(folder / "events.parquet"),
-                                                             users=str(folder / "users.csv"))))
+        sides.append(
+            (
+                "pandas (baseline)",
+                PANDAS_SIDE.format(events=str(folder / "events.parquet"), users=str(folder / "users.csv")),
+            )
+        )
     print(f"dataset: {folder}")
     print(f"{'engine':<20}{'rows':>14}{'seconds':>10}{'events/s':>14}{'peak MB':>10}")
     for name, code in sides:  # RUSAGE_CHILDREN peaks are cumulative: run the lighter side first

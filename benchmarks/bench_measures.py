@@ -8,6 +8,7 @@ pandas side is the straightforward implementation: load the events, group, pivot
 The two results are compared cell by cell, so the baseline is provably the same work.
 Throughput counts the events before the cutoff (every one is scanned).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,14 +32,22 @@ out.sort_values("user_id").reset_index(drop=True).to_parquet({dump!r})
 print(json.dumps(dict(seconds=seconds, users=len(out), measures=len(catalogue), events=int(events_seen),
                       peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))))
 """
-DUCKDB_SIDE = COMMON + """
+DUCKDB_SIDE = (
+    COMMON
+    + """
 out = measure_engine.compute(ds, {window}, catalogue)
-""" + REPORT
-PANDAS_SIDE = COMMON + """
+"""
+    + REPORT
+)
+PANDAS_SIDE = (
+    COMMON
+    + """
 import sys; sys.path.insert(0, {here!r})
 from pandas_measures import compute
 out, _ = compute(ds, {window}, catalogue)
-""" + REPORT
+"""
+    + REPORT
+)
 
 
 def side(code: str) -> dict:
@@ -55,6 +64,7 @@ def main() -> None:
     import pandas as pd
 
     from helpers import paths
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", default="large")
     ap.add_argument("--as-of", default="2026-10-31")
@@ -62,7 +72,9 @@ def main() -> None:
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="runs per side; the median run is reported")
     args = ap.parse_args()
-    folder = paths.bundled(args.dataset) if args.dataset in ("tiny", "sample", "large") else paths.dataset_dir(args.dataset)
+    folder = (
+        paths.bundled(args.dataset) if args.dataset in ("tiny", "sample", "large") else paths.dataset_dir(args.dataset)
+    )
     tmp = Path(paths.REPORTS / "bench")
     tmp.mkdir(parents=True, exist_ok=True)
     fmt = dict(ds=str(folder), as_of=args.as_of, window=args.window_days, here=str(Path(__file__).parent))
@@ -77,18 +89,24 @@ def main() -> None:
     for name, r in runs.items():
         seconds = ", ".join(f"{x['seconds']:.1f}" for x in r)
         print(f"  {name}: runs of {seconds} s")
-    print(f"{folder.name}: {results['duckdb (workbook)']['events']:,} events, "
-          f"{results['duckdb (workbook)']['users']:,} users, {results['duckdb (workbook)']['measures']} measures")
+    print(
+        f"{folder.name}: {results['duckdb (workbook)']['events']:,} events, "
+        f"{results['duckdb (workbook)']['users']:,} users, {results['duckdb (workbook)']['measures']} measures"
+    )
     for name, r in results.items():
-        print(f"  {name:20s} {r['seconds']:7.1f} s  {r['events'] / r['seconds'] / 1e6:6.2f} M events/s  "
-              f"peak {r['peak_mb']:,} MB")
+        print(
+            f"  {name:20s} {r['seconds']:7.1f} s  {r['events'] / r['seconds'] / 1e6:6.2f} M events/s  "
+            f"peak {r['peak_mb']:,} MB"
+        )
     if len(results) == 2:
         a, b = pd.read_parquet(tmp / "duckdb.parquet"), pd.read_parquet(tmp / "pandas.parquet")
         cols = [c for c in a.columns if c not in ("user_id", "account_id")]
         worst = max(float(np.nanmax(np.abs(a[c].to_numpy(float) - b[c].to_numpy(float)))) for c in cols)
         d, p = results["duckdb (workbook)"], results["pandas (baseline)"]
-        print(f"  same results: largest difference {worst:.2e}; speed-up {p['seconds'] / d['seconds']:.1f}x, "
-              f"memory {p['peak_mb'] / d['peak_mb']:.1f}x less")
+        print(
+            f"  same results: largest difference {worst:.2e}; speed-up {p['seconds'] / d['seconds']:.1f}x, "
+            f"memory {p['peak_mb'] / d['peak_mb']:.1f}x less"
+        )
         if worst > 1e-9:
             raise SystemExit("the two implementations disagree")
 

@@ -1,4 +1,5 @@
 """The baseline for bench_measures.py: the measure catalogue in plain pandas, the obvious way."""
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +24,9 @@ def compute(ds, window_days, catalogue):
 
     def first(names):
         sel = ev[ev.event.isin(names)]
-        return (sel.groupby("user_id", observed=True).timestamp.min().dt.normalize().reindex(users.index) - born).dt.days.clip(lower=0)
+        return (
+            sel.groupby("user_id", observed=True).timestamp.min().dt.normalize().reindex(users.index) - born
+        ).dt.days.clip(lower=0)
 
     w = ev[ev.timestamp >= win].copy()
     w["day"] = w.timestamp.dt.normalize()
@@ -83,8 +86,21 @@ def compute(ds, window_days, catalogue):
         elif m.name == "recency_days":
             v = ((cut - per_day.groupby("user_id").day.max()).dt.days - 1).reindex(idx).fillna(window_days)
         elif m.name == "trend_30d":
-            last = per_day[per_day.day >= cut - pd.Timedelta(days=TREND_DAYS)].groupby("user_id").n.sum().reindex(idx, fill_value=0)
-            prior = per_day[(per_day.day >= cut - pd.Timedelta(days=2 * TREND_DAYS)) & (per_day.day < cut - pd.Timedelta(days=TREND_DAYS))].groupby("user_id").n.sum().reindex(idx, fill_value=0)
+            last = (
+                per_day[per_day.day >= cut - pd.Timedelta(days=TREND_DAYS)]
+                .groupby("user_id")
+                .n.sum()
+                .reindex(idx, fill_value=0)
+            )
+            prior = (
+                per_day[
+                    (per_day.day >= cut - pd.Timedelta(days=2 * TREND_DAYS))
+                    & (per_day.day < cut - pd.Timedelta(days=TREND_DAYS))
+                ]
+                .groupby("user_id")
+                .n.sum()
+                .reindex(idx, fill_value=0)
+            )
             v = np.log((1 + last) / (1 + prior)).where(exposure >= 2 * TREND_DAYS, 0)
         elif m.name == "days_to_first_core":
             v = first(g["core"]).fillna(tenure)

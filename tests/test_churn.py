@@ -1,4 +1,5 @@
 """The churn model and its validation: flat exports, no leakage, the sample's bar, hand-checked figures."""
+
 import json
 import shutil
 
@@ -8,16 +9,15 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from helpers.churn import history as churn_data
-from helpers.churn import explain as churn_explain
-from helpers.data import contract
-from helpers.data import flat_table
-from helpers.churn import store as model_store
 from helpers import paths
-from helpers.churn import survival
 from helpers.churn import evaluation as validation
-from helpers.errors import DataContractError
+from helpers.churn import explain as churn_explain
+from helpers.churn import history as churn_data
+from helpers.churn import store as model_store
+from helpers.churn import survival
+from helpers.data import contract, flat_table
 from helpers.data.timecut import cutoff
+from helpers.errors import DataContractError
 
 
 def _messy_table(n=300, seed=0, label=("Yes", "No")):
@@ -28,16 +28,18 @@ def _messy_table(n=300, seed=0, label=("Yes", "No")):
     risk = 1 / (1 + np.exp((logins - 15) / 5 - (tickets - 4) / 2))
     churned = rng.random(n) < risk
     mrr = rng.integers(500, 5000, n)
-    return pd.DataFrame({
-        "Customer ID": [f"C-{i:04d}" for i in range(n)],
-        "Logins (30d)": [("" if i % 17 == 0 else str(v)) for i, v in enumerate(logins)],
-        "Open tickets": tickets.astype(str),
-        "MRR": [f"${v:,}" for v in mrr],
-        "Plan": rng.choice(["Starter", "Team", "Business"], n),
-        "Region": "EMEA",
-        "Row number": np.arange(1, n + 1),
-        "Churned?": np.where(churned, label[0], label[1]),
-    })
+    return pd.DataFrame(
+        {
+            "Customer ID": [f"C-{i:04d}" for i in range(n)],
+            "Logins (30d)": [("" if i % 17 == 0 else str(v)) for i, v in enumerate(logins)],
+            "Open tickets": tickets.astype(str),
+            "MRR": [f"${v:,}" for v in mrr],
+            "Plan": rng.choice(["Starter", "Team", "Business"], n),
+            "Region": "EMEA",
+            "Row number": np.arange(1, n + 1),
+            "Churned?": np.where(churned, label[0], label[1]),
+        }
+    )
 
 
 def test_flat_table_cleans_a_messy_export(tmp_path):
@@ -49,7 +51,7 @@ def test_flat_table_cleans_a_messy_export(tmp_path):
     assert notes.at["Region", "action"] == "dropped" and "constant" in notes.at["Region", "reason"]
     assert notes.at["Row number", "action"] == "dropped" and "ID-like" in notes.at["Row number", "reason"]
     assert notes.at["Logins (30d)", "action"] == "kept" and "18 blank(s)" in notes.at["Logins (30d)", "reason"]
-    assert t.X["MRR"].dtype == float and t.X["MRR"].min() >= 500          # "$1,234" read as 1234
+    assert t.X["MRR"].dtype == float and t.X["MRR"].min() >= 500  # "$1,234" read as 1234
     assert {"Plan=Starter", "Plan=Team", "Plan=Business"} <= set(t.X.columns)
     assert t.y.dtype == bool and 0 < t.y.mean() < 1 and len(t.ids) == 300
 
@@ -61,13 +63,19 @@ def test_flat_table_errors_name_file_column_and_rows(tmp_path):
     with pytest.raises(DataContractError, match=r"bad.csv: column 'Churned\?': 2 bad row\(s\) \(line 6 'maybe'"):
         flat_table.load(tmp_path / "bad.csv", "Customer ID", "Churned?")
     _messy_table().assign(**{"Churned?": "No"}).to_csv(tmp_path / "none.csv", index=False)
-    with pytest.raises(DataContractError, match="every one of the 300 labelled row.s. is retained"):
+    with pytest.raises(DataContractError, match=r"every one of the 300 labelled row.s. is retained"):
         flat_table.load(tmp_path / "none.csv", "Customer ID", "Churned?")
 
 
 def _run(nb, out, **params):
-    pm.execute_notebook(str(paths.NOTEBOOKS / nb), str(out / nb), parameters={"run_dir": str(out), **params},
-                        kernel_name="python3", progress_bar=False, cwd=str(paths.NOTEBOOKS))
+    pm.execute_notebook(
+        str(paths.NOTEBOOKS / nb),
+        str(out / nb),
+        parameters={"run_dir": str(out), **params},
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(paths.NOTEBOOKS),
+    )
 
 
 def test_flat_mode_cross_validates_a_messy_table(tmp_path):
@@ -83,7 +91,7 @@ def test_flat_mode_cross_validates_a_messy_table(tmp_path):
     assert "Row number" not in card["features"] and "Region" not in card["features"]
     v = json.loads((tmp_path / "artifacts" / "validation.json").read_text())
     assert v["evaluation"] == "cross_validation" and v["n"] == 300
-    assert v["auc_roc"] > 0.75            # the planted signal (logins, tickets) is found out of fold
+    assert v["auc_roc"] > 0.75  # the planted signal (logins, tickets) is found out of fold
     assert {"auc_roc", "pr_auc", "brier", "calibration_error", "lift_top_decile", "positives"} <= set(v)
 
 
@@ -113,8 +121,10 @@ def _cut_copy(src, dst, as_of):
     for name, table in ds.tables.items():
         table.to_csv(dst / ds.files[name].name, index=False)
     events = ds.files["events"]
-    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{events}') WHERE timestamp < TIMESTAMP '{cutoff(as_of)}') "
-               f"TO '{dst / events.name}' (FORMAT parquet)")
+    duckdb.sql(
+        f"COPY (SELECT * FROM read_parquet('{events}') WHERE timestamp < TIMESTAMP '{cutoff(as_of)}') "
+        f"TO '{dst / events.name}' (FORMAT parquet)"
+    )
     return dst
 
 
@@ -136,7 +146,7 @@ def sample_runs(tmp_path_factory):
 
 def test_data_after_as_of_changes_nothing(sample_runs):
     ds = contract.load_dataset(sample_runs["full"].parent.parent / "full", LEAK_AS_OF)
-    assert ds.events.last > pd.Timestamp(LEAK_AS_OF) + pd.Timedelta(days=90)   # there was a future to leak
+    assert ds.events.last > pd.Timestamp(LEAK_AS_OF) + pd.Timedelta(days=90)  # there was a future to leak
     for name in ("churn_scores.csv", "validation.json", "churn_holdout.csv", "churn_model.skops"):
         assert (sample_runs["full"] / name).read_bytes() == (sample_runs["cut"] / name).read_bytes(), name
 
@@ -148,12 +158,13 @@ def test_sample_model_meets_the_bar(sample_runs):
     assert v["auc_roc"] >= 0.80 and v["lift_top_decile"] >= 3 and v["calibration_error"] < 5
     scores = pd.read_csv(sample_runs["full"] / "churn_scores.csv")
     assert scores.account_id.is_unique and scores.top_drivers.str.len().gt(0).all()
-    model, card = model_store.load(sample_runs["full"] / "churn_model.json")
+    _model, card = model_store.load(sample_runs["full"] / "churn_model.json")
     assert card["schema"] == "workbook.churn_model/1" and card["as_of"] == LEAK_AS_OF and card["features"]
 
 
 def test_model_store_is_deterministic_and_refuses_a_changed_file(tmp_path):
     from sklearn.ensemble import RandomForestClassifier
+
     X = np.random.default_rng(0).normal(size=(100, 3))
     model = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, X[:, 0] > 0)
     first = model_store.save(model, {"note": "x"}, tmp_path)
@@ -163,21 +174,25 @@ def test_model_store_is_deterministic_and_refuses_a_changed_file(tmp_path):
     loaded, card = model_store.load(tmp_path / "churn_model.json")
     assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X)) and card["note"] == "x"
     middle = len(data) // 2
-    (tmp_path / "churn_model.skops").write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
+    (tmp_path / "churn_model.skops").write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
     with pytest.raises(ValueError, match="do not match the card's id"):
         model_store.load(tmp_path / "churn_model.json")
 
 
 def test_validation_figures_by_hand():
     y = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 1], bool)
-    p = np.array([.9, .8, .7, .1, .1, .1, .1, .1, .1, .2])
+    p = np.array([0.9, 0.8, 0.7, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2])
     t = validation.at_threshold(y, p, 0.5)
     # flagged: .9 .8 .7 -> 2 churners + 1 false alarm; the churner at .2 is a surprise
     assert (t["correctly_predicted"], t["false_alarms"], t["surprise_churns"]) == (2, 1, 1)
-    assert t["precision"] == pytest.approx(2 / 3, abs=1e-4) and t["churn_prediction_accuracy"] == pytest.approx(2 / 3, abs=1e-4)
+    assert t["precision"] == pytest.approx(2 / 3, abs=1e-4) and t["churn_prediction_accuracy"] == pytest.approx(
+        2 / 3, abs=1e-4
+    )
     assert t["false_positive_rate"] == pytest.approx(1 / 3, abs=1e-4)
-    lift = validation.lift_table(y, p, bins=5)   # top fifth = the .9 and .8 rows, both churned: 1.0 / 0.3
-    assert lift.lift.iloc[0] == pytest.approx(1 / 0.3, abs=1e-3) and lift.captured.iloc[0] == pytest.approx(2 / 3, abs=1e-3)
+    lift = validation.lift_table(y, p, bins=5)  # top fifth = the .9 and .8 rows, both churned: 1.0 / 0.3
+    assert lift.lift.iloc[0] == pytest.approx(1 / 0.3, abs=1e-3) and lift.captured.iloc[0] == pytest.approx(
+        2 / 3, abs=1e-3
+    )
     # two bins of five by rank: five .1s (observed 0: gap 10 points); .1 .2 .7 .8 .9 (mean .54, observed .6:
     # gap 6) -> mean 8
     assert validation.calibration_error(y, p, bins=2) == pytest.approx(8.0, abs=0.01)
@@ -187,29 +202,39 @@ def test_validation_figures_by_hand():
 
 
 def test_follow_up_counts_churn_only_once_known():
-    subs = pd.DataFrame({"account_id": ["a", "b", "c"], "start_date": pd.to_datetime(["2025-01-01"] * 3),
-                         "end_date": pd.to_datetime(["2025-03-01", None, "2025-06-20"]), "mrr": [1.0, 1.0, 1.0]})
+    subs = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c"],
+            "start_date": pd.to_datetime(["2025-01-01"] * 3),
+            "end_date": pd.to_datetime(["2025-03-01", None, "2025-06-20"]),
+            "mrr": [1.0, 1.0, 1.0],
+        }
+    )
     f = survival.follow_up(subs, pd.Timestamp("2025-02-01"), pd.Timestamp("2025-07-01"), 30).set_index("account_id")
-    assert f.loc["a"].tolist() == [28, True]        # ended 2025-03-01, known (grace passed)
-    assert f.loc["b"].tolist() == [120, False]      # censored at 2025-06-01 = as_of - grace
-    assert f.loc["c"].tolist() == [120, False]      # ended 2025-06-20: not yet known as churn
+    assert f.loc["a"].tolist() == [28, True]  # ended 2025-03-01, known (grace passed)
+    assert f.loc["b"].tolist() == [120, False]  # censored at 2025-06-01 = as_of - grace
+    assert f.loc["c"].tolist() == [120, False]  # ended 2025-06-20: not yet known as churn
 
 
 def test_comparison_with_last_month(tmp_path):
     assert validation.previous_summary("") is None and validation.previous_summary(str(tmp_path)) is None
     (tmp_path / "artifacts").mkdir()
     (tmp_path / "artifacts" / "validation.json").write_text(json.dumps({"auc_roc": 0.80, "n": 900, "positives": 40}))
-    table = validation.compare_previous(validation.previous_summary(str(tmp_path)),
-                                        {"auc_roc": 0.85, "n": 950, "positives": 48}).set_index("metric")
+    table = validation.compare_previous(
+        validation.previous_summary(str(tmp_path)), {"auc_roc": 0.85, "n": 950, "positives": 48}
+    ).set_index("metric")
     assert table.at["auc_roc", "change"] == pytest.approx(0.05) and table.at["positives", "change"] == 8
-    assert np.isnan(table.at["brier", "change"])      # a figure last month lacked: no change claimed
+    assert np.isnan(table.at["brier", "change"])  # a figure last month lacked: no change claimed
 
 
 def test_the_model_learned_what_the_generator_planted(sample_runs):
     from helpers.synth.planted import churn_model_against_truth
+
     r = churn_model_against_truth(paths.bundled("sample"), sample_runs["full"])
     print(r)
-    assert len(r["features_checked"]) >= 4 and r["directions_disagree"] == []   # every relied-on effect points the planted way
+    assert (
+        len(r["features_checked"]) >= 4 and r["directions_disagree"] == []
+    )  # every relied-on effect points the planted way
     assert r["holdout_declining"] >= 10 and r["mean_risk_declining"] >= 3 * r["mean_risk_other"]
     assert r["auc_for_declining"] >= 0.85
 
@@ -218,9 +243,14 @@ def test_odds_ratios_leave_out_what_separates():
     rng = np.random.default_rng(0)
     n = 600
     segment = rng.choice(["Ent", "SMB", "Startup"], n)
-    X = pd.DataFrame({"tickets": rng.poisson(2, n).astype(float), "days_to_renewal": rng.integers(0, 365, n).astype(float),
-                      "expanded": (rng.random(n) < .1).astype(float),
-                      **{f"segment={s}": (segment == s).astype(float) for s in ("Ent", "SMB", "Startup")}})
+    X = pd.DataFrame(
+        {
+            "tickets": rng.poisson(2, n).astype(float),
+            "days_to_renewal": rng.integers(0, 365, n).astype(float),
+            "expanded": (rng.random(n) < 0.1).astype(float),
+            **{f"segment={s}": (segment == s).astype(float) for s in ("Ent", "SMB", "Startup")},
+        }
+    )
     risk = 1 / (1 + np.exp(-(X.tickets - 2)))
     # churn only at renewal, never among expanders or Ent accounts: three separations
     y = pd.Series((X.days_to_renewal <= 90) & (X.expanded == 0) & (segment != "Ent") & (rng.random(n) < risk))
@@ -229,5 +259,5 @@ def test_odds_ratios_leave_out_what_separates():
     near = X.days_to_renewal <= 90
     assert f"fitted on the {near.sum()} account-snapshots renewing within 90 days" in note
     assert "expanded: 0 of" in note and "segment=Ent: 0 of" in note and "did not converge" not in note
-    assert set(table.feature) == {"tickets", "segment=Startup"}     # SMB is now the reference level
+    assert set(table.feature) == {"tickets", "segment=Startup"}  # SMB is now the reference level
     assert table.set_index("feature").at["tickets", "odds_ratio_per_sd"] > 1.5

@@ -1,4 +1,5 @@
 """The bad-input catalogue: each breach of the contract gets its own one-line error."""
+
 import re
 import warnings
 
@@ -47,17 +48,30 @@ def test_valid_dataset_loads(tiny):
 
 def test_missing_required_column(tiny_copy):
     edit_csv(tiny_copy, "users", lambda d: d.drop(columns="account_id"))
-    expect_error(tiny_copy, r"users\.csv", r"missing required column 'account_id'", r"found: user_id, role",
-                 r"tables\.users\.columns")
+    expect_error(
+        tiny_copy,
+        r"users\.csv",
+        r"missing required column 'account_id'",
+        r"found: user_id, role",
+        r"tables\.users\.columns",
+    )
 
 
 def test_unparseable_date(tiny_copy):
     def bad(d):
         d.loc[[3, 9], "start_date"] = ["yesterday", "31/02/2025"]
         return d
+
     edit_csv(tiny_copy, "subscriptions", bad)
-    expect_error(tiny_copy, r"subscriptions\.csv", r"column 'start_date'", r"2 bad row", r"line 5 'yesterday'",
-                 r"line 11 '31/02/2025'", r"expected an ISO date")
+    expect_error(
+        tiny_copy,
+        r"subscriptions\.csv",
+        r"column 'start_date'",
+        r"2 bad row",
+        r"line 5 'yesterday'",
+        r"line 11 '31/02/2025'",
+        r"expected an ISO date",
+    )
 
 
 def test_unparseable_event_timestamp(tiny_copy):
@@ -66,8 +80,14 @@ def test_unparseable_event_timestamp(tiny_copy):
     df["timestamp"] = df["timestamp"].astype(str)
     df.loc[4, "timestamp"] = "not a time"
     df.to_parquet(path)
-    expect_error(tiny_copy, r"events\.parquet", r"column 'timestamp'", r"1 bad row", r"row 5 'not a time'",
-                 r"expected an ISO timestamp")
+    expect_error(
+        tiny_copy,
+        r"events\.parquet",
+        r"column 'timestamp'",
+        r"1 bad row",
+        r"row 5 'not a time'",
+        r"expected an ISO timestamp",
+    )
 
 
 @pytest.mark.parametrize("table,key", [("accounts", "account_id"), ("users", "user_id")])
@@ -92,8 +112,13 @@ def _orphan_events(folder):
 
 def test_event_whose_user_does_not_exist_is_an_error_by_default(tiny_copy):
     _orphan_events(tiny_copy)
-    expect_error(tiny_copy, r"events\.parquet", r"3 event\(s\) whose user is not in users", r"row 11 'U_GHOST'",
-                 r"orphan_events: drop")
+    expect_error(
+        tiny_copy,
+        r"events\.parquet",
+        r"3 event\(s\) whose user is not in users",
+        r"row 11 'U_GHOST'",
+        r"orphan_events: drop",
+    )
 
 
 def test_event_whose_user_does_not_exist_can_be_dropped(tiny_copy):
@@ -122,8 +147,9 @@ def test_csm_label_not_expert_or_intermediate(tiny_copy):
 
 def test_subscription_ending_before_it_starts(tiny_copy):
     edit_csv(tiny_copy, "subscriptions", lambda d: d.assign(end_date=d.end_date.where(d.index != 0, "2000-01-01")))
-    expect_error(tiny_copy, r"subscriptions\.csv", r"column 'end_date'", r"line 2 '2000-01-01'",
-                 r"on or after start_date")
+    expect_error(
+        tiny_copy, r"subscriptions\.csv", r"column 'end_date'", r"line 2 '2000-01-01'", r"on or after start_date"
+    )
 
 
 def test_empty_events_table(tiny_copy):
@@ -154,8 +180,9 @@ def test_taxonomy_names_an_event_that_never_occurs(tiny_copy):
 
 def test_unknown_key_in_dataset_yaml_names_the_closest(tiny_copy):
     edit_yaml(tiny_copy, lambda d: d["churn"].update(grace_dayz=14))
-    expect_error(tiny_copy, r"dataset\.yaml", r"unknown key 'churn\.grace_dayz'", r"did you mean 'grace_days'",
-                 error=ConfigError)
+    expect_error(
+        tiny_copy, r"dataset\.yaml", r"unknown key 'churn\.grace_dayz'", r"did you mean 'grace_days'", error=ConfigError
+    )
 
 
 def test_renamed_columns_are_mapped(tiny_copy):
@@ -168,6 +195,7 @@ def test_renamed_columns_are_mapped(tiny_copy):
 
 def test_missing_optional_table_disables_what_needs_it(tiny_copy):
     from helpers.data.coverage import disabled_features
+
     (tiny_copy / "tickets.csv").unlink()
     (tiny_copy / "csm_labels.csv").unlink()
     with warnings.catch_warnings():
@@ -185,4 +213,6 @@ def test_missing_required_table(tiny_copy):
 
 def test_report_settings_are_checked(tiny_copy):
     edit_yaml(tiny_copy, lambda d: d.update(report={"arr_bands": [20000, 5000]}))
-    expect_error(tiny_copy, r"dataset\.yaml", r"report\.arr_bands", r"positive and ascending, got \[20000", error=ConfigError)
+    expect_error(
+        tiny_copy, r"dataset\.yaml", r"report\.arr_bands", r"positive and ascending, got \[20000", error=ConfigError
+    )

@@ -1,70 +1,105 @@
 """The executive summary's figures and lists on hand-made accounts, and the sparkline history against the coefficient."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from helpers.data import contract
-from helpers.report import executive
-from helpers.report import changes as monthly_changes
-from helpers import paths
-from helpers.expert import rollup
 from helpers.data.config import Report
+from helpers.expert import rollup
 from helpers.health.config import Alerts
+from helpers.report import changes as monthly_changes
+from helpers.report import executive
 
 
 def _portfolio():
-    return pd.DataFrame({
-        "account_id": ["a", "b", "c", "d"], "name": ["A", "B", "C", "D"], "csm": ["x", "x", "y", "y"],
-        "arr": [100_000.0, 20_000.0, 50_000.0, 10_000.0], "health_score": [40.0, 80.0, 55.0, 90.0],
-        "tier": ["At-risk", "Healthy", "Neutral", "Thriving"], "churn_probability": [0.5, 0.8, 0.1, np.nan],
-        "risk_tier": ["High", "Critical", "Low", None], "days_to_renewal": [200, 300, 30, 10]})
+    return pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c", "d"],
+            "name": ["A", "B", "C", "D"],
+            "csm": ["x", "x", "y", "y"],
+            "arr": [100_000.0, 20_000.0, 50_000.0, 10_000.0],
+            "health_score": [40.0, 80.0, 55.0, 90.0],
+            "tier": ["At-risk", "Healthy", "Neutral", "Thriving"],
+            "churn_probability": [0.5, 0.8, 0.1, np.nan],
+            "risk_tier": ["High", "Critical", "Low", None],
+            "days_to_renewal": [200, 300, 30, 10],
+        }
+    )
 
 
 def test_who_needs_action_and_why():
-    alerts = pd.DataFrame({"account_id": ["d", "d", "c"], "alert": ["usage drop", "seats unused", "renewal at risk"],
-                           "severity": ["critical", "warning", "critical"], "detail": ["", "", ""]})
+    alerts = pd.DataFrame(
+        {
+            "account_id": ["d", "d", "c"],
+            "alert": ["usage drop", "seats unused", "renewal at risk"],
+            "severity": ["critical", "warning", "critical"],
+            "detail": ["", "", ""],
+        }
+    )
     acts = executive.needs_action(_portfolio(), alerts).set_index("account_id")
     assert acts.at["a", "reasons"] == "health At-risk, churn risk High"
-    assert acts.at["b", "reasons"] == "churn risk Critical"              # healthy score, but the model says go
+    assert acts.at["b", "reasons"] == "churn risk Critical"  # healthy score, but the model says go
     assert acts.at["c", "reasons"] == "alert: renewal at risk"
-    assert acts.at["d", "reasons"] == "alert: usage drop"               # critical alerts only
-    renewals = executive.renewals_at_risk(_portfolio(), Alerts())     # within 90 days and under 60: c only
+    assert acts.at["d", "reasons"] == "alert: usage drop"  # critical alerts only
+    renewals = executive.renewals_at_risk(_portfolio(), Alerts())  # within 90 days and under 60: c only
     assert renewals.name.tolist() == ["C"]
     # ARR at risk = ARR x churn probability; no probability -> the whole ARR
     assert acts.arr_at_risk.to_dict() == {"a": 50_000, "b": 16_000, "c": 5_000, "d": 10_000}
     lists = executive.action_lists(acts.reset_index())
-    assert lists.account_id.tolist() == ["a", "b", "d", "c"]             # per CSM, by ARR at risk
+    assert lists.account_id.tolist() == ["a", "b", "d", "c"]  # per CSM, by ARR at risk
 
 
 def test_headline_targets_and_directions():
     p = _portfolio()
     before = p.assign(health_score=[60.0, 80.0, 70.0, 90.0])
-    kpis = executive.headline(p, before, {"grr": 0.92, "nrr": 1.01, "logo_retention": 0.9, "expansion_rate": 0.2},
-                              {"grr": 0.90, "nrr": 1.06, "logo_retention": 0.9, "expansion_rate": 0.2}, Report()).set_index("kpi")
+    kpis = executive.headline(
+        p,
+        before,
+        {"grr": 0.92, "nrr": 1.01, "logo_retention": 0.9, "expansion_rate": 0.2},
+        {"grr": 0.90, "nrr": 1.06, "logo_retention": 0.9, "expansion_rate": 0.2},
+        Report(),
+    ).set_index("kpi")
     # at-risk ARR share: only a (health 40 < 50): 100,000 / 180,000; before: nobody under 50
     share = kpis.loc[kpis.index.str.startswith("At-risk")].iloc[0]
-    assert share.value == pytest.approx(100 / 180) and share.previous == 0 and not share.on_target   # at most 15 %
-    assert kpis.loc["Gross revenue retention (12 months)"].on_target                 # 92 % >= 90 %
-    assert not kpis.loc["Net revenue retention (12 months)"].on_target               # 101 % < 105 %
+    assert share.value == pytest.approx(100 / 180) and share.previous == 0 and not share.on_target  # at most 15 %
+    assert kpis.loc["Gross revenue retention (12 months)"].on_target  # 92 % >= 90 %
+    assert not kpis.loc["Net revenue retention (12 months)"].on_target  # 101 % < 105 %
     assert kpis.loc["Average health score"].change == pytest.approx(66.25 - 75)
     table = executive.readable(executive.headline(p, before, {"grr": 0.92}, {"grr": 0.90}, Report()))
     assert table.Change.iloc[0] == "+2.0 pts (better)" and table.Change.iloc[4].endswith("(worse)")
 
 
 def test_alert_and_tier_changes():
-    now = pd.DataFrame({"account_id": ["a", "b", "c"], "alert": ["x", "y", "x"], "severity": ["critical", "warning", "critical"],
-                        "detail": ["", "", ""]})
-    before = pd.DataFrame({"account_id": ["a", "d"], "alert": ["x", "x"], "severity": ["critical", "critical"], "detail": ["", ""]})
+    now = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c"],
+            "alert": ["x", "y", "x"],
+            "severity": ["critical", "warning", "critical"],
+            "detail": ["", "", ""],
+        }
+    )
+    before = pd.DataFrame(
+        {"account_id": ["a", "d"], "alert": ["x", "x"], "severity": ["critical", "critical"], "detail": ["", ""]}
+    )
     changes = monthly_changes.alert_changes(now, before)
     assert sorted(zip(changes.change, changes.account_id)) == [("new", "b"), ("new", "c"), ("resolved", "d")]
     tiers = ["Thriving", "Healthy", "Neutral", "At-risk", "Critical"]
-    h_now = pd.DataFrame({"account_id": ["a", "b", "e"], "health_score": [30, 80, 70], "tier": ["At-risk", "Healthy", "Healthy"]})
-    h_before = pd.DataFrame({"account_id": ["a", "b", "d"], "health_score": [60, 75, 50], "tier": ["Neutral", "Thriving", "Neutral"]})
+    h_now = pd.DataFrame(
+        {"account_id": ["a", "b", "e"], "health_score": [30, 80, 70], "tier": ["At-risk", "Healthy", "Healthy"]}
+    )
+    h_before = pd.DataFrame(
+        {"account_id": ["a", "b", "d"], "health_score": [60, 75, 50], "tier": ["Neutral", "Thriving", "Neutral"]}
+    )
     s = monthly_changes.tier_summary(h_now, h_before, tiers)
     assert (s["worsened"], s["improved"], s["new_accounts"], s["gone_accounts"]) == (2, 0, 1, 1)
     table = monthly_changes.tier_changes(h_now, h_before, tiers)
-    assert table.loc["Neutral", "At-risk"] == 1 and table.loc["(not scored)", "Healthy"] == 1 and table.to_numpy().sum() == 4
-    assert monthly_changes.movers(h_now, h_before).account_id.tolist() == ["a", "b"]    # -30 before +5
+    assert (
+        table.loc["Neutral", "At-risk"] == 1
+        and table.loc["(not scored)", "Healthy"] == 1
+        and table.to_numpy().sum() == 4
+    )
+    assert monthly_changes.movers(h_now, h_before).account_id.tolist() == ["a", "b"]  # -30 before +5
 
 
 def test_sparkline_history_ends_at_the_activity_coefficient(tiny):

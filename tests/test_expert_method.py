@@ -1,18 +1,17 @@
 """The expert-user method's pieces, on hand-made numbers, and its recovery of the planted truth."""
+
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from helpers.expert import boundaries
-from helpers.expert import cohorts
-from helpers.data import contract
-from helpers.expert import model as expert_model
-from helpers.data import subscriptions as outcomes
 from helpers import paths
-from helpers.expert import separation
-from helpers.expert import tagging
+from helpers.data import contract
+from helpers.data import subscriptions as outcomes
 from helpers.errors import ConfigError
+from helpers.expert import boundaries, cohorts, separation, tagging
+from helpers.expert import model as expert_model
 from helpers.synth.recovery import expert_recovery
 
 
@@ -35,8 +34,8 @@ def test_best_cut_with_overlap_maximises_balanced_accuracy():
 
 
 def test_hedges_g_on_known_numbers():
-    e = np.array([[2.0], [4.0], [6.0]])   # mean 4, var 4
-    i = np.array([[0.0], [2.0], [4.0]])   # mean 2, var 4
+    e = np.array([[2.0], [4.0], [6.0]])  # mean 4, var 4
+    i = np.array([[0.0], [2.0], [4.0]])  # mean 2, var 4
     # pooled sd 2, d = 1, correction 1 - 3 / (4 * 6 - 9) = 0.8
     assert separation.hedges_g(e, i)[0] == pytest.approx(0.8)
 
@@ -44,9 +43,15 @@ def test_hedges_g_on_known_numbers():
 def _table(n=40, seed=0):
     rng = np.random.default_rng(seed)
     label = np.array(["expert"] * n + ["intermediate"] * n)
-    return pd.DataFrame({"user_id": [f"u{k}" for k in range(2 * n)], "label": label,
-                         "strong": np.r_[rng.normal(3, 1, n), rng.normal(0, 1, n)],
-                         "noise": rng.normal(0, 1, 2 * n), "constant": 1.0})
+    return pd.DataFrame(
+        {
+            "user_id": [f"u{k}" for k in range(2 * n)],
+            "label": label,
+            "strong": np.r_[rng.normal(3, 1, n), rng.normal(0, 1, n)],
+            "noise": rng.normal(0, 1, 2 * n),
+            "constant": 1.0,
+        }
+    )
 
 
 def test_constant_and_noise_measures_are_set_aside_with_reasons():
@@ -96,16 +101,28 @@ def test_small_cohort_warns_but_runs():
 
 
 def test_labelled_users_without_events_are_set_aside(monkeypatch):
-    measures = pd.DataFrame({"user_id": ["a", "b", "c"], "account_id": "A", "exposure_days": 90,
-                             "active_days": [3, 0, 5], "m": [1.0, 0.0, 2.0]})
+    measures = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c"],
+            "account_id": "A",
+            "exposure_days": 90,
+            "active_days": [3, 0, 5],
+            "m": [1.0, 0.0, 2.0],
+        }
+    )
     cohort = pd.DataFrame({"user_id": ["a", "b", "c"], "label": ["expert", "expert", "intermediate"]})
-    with pytest.raises(cohorts.CohortError, match="only 1 'expert' user.s. have any activity in the measurement window"):
-        separation.labelled(measures, cohort)   # too few left to learn from: said plainly
+    with pytest.raises(
+        cohorts.CohortError, match=r"only 1 'expert' user.s. have any activity in the measurement window"
+    ):
+        separation.labelled(measures, cohort)  # too few left to learn from: said plainly
     monkeypatch.setattr(separation, "HARD_MIN", 1)
     table, inactive = separation.labelled(measures, cohort)
     assert inactive == 1 and table.user_id.tolist() == ["a", "c"]
-    model = expert_model.ExpertModel(measures=[{"name": "m", "direction": "higher", "boundary": 1.5, "scale": 0.1,
-                                                "weight": 1.0}], cutoffs={"expert": 50, "beginner": 10}, settings={})
+    model = expert_model.ExpertModel(
+        measures=[{"name": "m", "direction": "higher", "boundary": 1.5, "scale": 0.1, "weight": 1.0}],
+        cutoffs={"expert": 50, "beginner": 10},
+        settings={},
+    )
     tags = tagging.tag_users(measures, model).set_index("user_id")
     assert tags.loc["b", "tag"] == "Inactive" and np.isnan(tags.loc["b", "score"])
     assert tags.loc["c", "tag"] == "Expert" and tags.loc["a", "tag"] == "Beginner"
@@ -129,21 +146,33 @@ def tagging_rank(tags):
 def test_rollup_percentages_add_up(rows):
     from helpers.data.config import Roles
     from helpers.expert.rollup import tags_per_account
-    tags = pd.DataFrame({"user_id": [f"u{k}" for k in range(len(rows))], "account_id": [a for a, _ in rows],
-                         "tag": [t for _, t in rows]})
+
+    tags = pd.DataFrame(
+        {
+            "user_id": [f"u{k}" for k in range(len(rows))],
+            "account_id": [a for a, _ in rows],
+            "tag": [t for _, t in rows],
+        }
+    )
     users = tags[["user_id", "account_id"]].assign(role="member")
     counts = tags_per_account(tags, users, Roles())
     total = counts[["experts", "intermediates", "beginners", "inactive"]].sum(axis=1)
     assert (total == tags.groupby("account_id").size()).all()
     pct_inactive = 100 * counts.inactive / total
-    assert np.allclose(counts.pct_experts + counts.pct_intermediates + counts.pct_beginners + pct_inactive, 100, atol=0.2)
+    assert np.allclose(
+        counts.pct_experts + counts.pct_intermediates + counts.pct_beginners + pct_inactive, 100, atol=0.2
+    )
     assert np.allclose(counts.weighted_expert_share, counts.pct_experts, atol=0.06)  # equal role weights
 
 
 def test_spells_join_renewals_within_grace_and_churn_is_known_only_when_closed():
-    subs = pd.DataFrame({"account_id": ["A", "A", "B", "C"],
-                         "start_date": pd.to_datetime(["2025-01-01", "2025-07-10", "2025-01-01", "2025-01-01"]),
-                         "end_date": pd.to_datetime(["2025-06-30", None, "2025-03-31", "2025-05-31"])})
+    subs = pd.DataFrame(
+        {
+            "account_id": ["A", "A", "B", "C"],
+            "start_date": pd.to_datetime(["2025-01-01", "2025-07-10", "2025-01-01", "2025-01-01"]),
+            "end_date": pd.to_datetime(["2025-06-30", None, "2025-03-31", "2025-05-31"]),
+        }
+    )
     sp = outcomes.spells(subs, grace_days=30)
     assert len(sp[sp.account_id == "A"]) == 1 and sp[sp.account_id == "A"].end.isna().all()
     churned = outcomes.churned_within(sp, pd.Timestamp("2025-02-01"), 90, pd.Timestamp("2025-12-31"), 30)
@@ -163,7 +192,9 @@ def test_overrides_are_checked_and_recorded():
 
 
 def test_model_round_trips_through_json(tmp_path):
-    model = expert_model.fit(_table(), _table().assign(active_days=1), expert_model.Settings(n_boot_effect=50, n_boot_boundary=20))
+    model = expert_model.fit(
+        _table(), _table().assign(active_days=1), expert_model.Settings(n_boot_effect=50, n_boot_boundary=20)
+    )
     path = expert_model.save(model, tmp_path / "m.json")
     again = expert_model.load(path)
     assert again.model_id == model.model_id and again.cutoffs == model.cutoffs
@@ -178,16 +209,28 @@ def test_tiny_recovers_planted_experts(tiny):
 def test_sample_recovers_planted_experts_despite_label_mistakes():
     result = expert_recovery(paths.bundled("sample"))  # generated once (about 10 s) when missing
     print(result)
-    assert result["label_accuracy"] < 0.95                      # the planted mistakes are there
-    assert result["all_labels"]["balanced_accuracy"] >= 0.90    # the issue's bar, on users never labelled
+    assert result["label_accuracy"] < 0.95  # the planted mistakes are there
+    assert result["all_labels"]["balanced_accuracy"] >= 0.90  # the issue's bar, on users never labelled
     assert abs(result["all_labels"]["balanced_accuracy"] - result["correct_labels_only"]["balanced_accuracy"]) < 0.03
 
 
 def test_transitions_and_movers_by_hand():
-    before = pd.DataFrame({"user_id": ["a", "b", "c"], "account_id": "A", "score": [80.0, 40.0, 10.0],
-                           "tag": ["Expert", "Intermediate", "Beginner"]})
-    now = pd.DataFrame({"user_id": ["a", "b", "c", "d"], "account_id": "A", "score": [85.0, 75.0, np.nan, 30.0],
-                        "tag": ["Expert", "Expert", "Inactive", "Intermediate"]})
+    before = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c"],
+            "account_id": "A",
+            "score": [80.0, 40.0, 10.0],
+            "tag": ["Expert", "Intermediate", "Beginner"],
+        }
+    )
+    now = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c", "d"],
+            "account_id": "A",
+            "score": [85.0, 75.0, np.nan, 30.0],
+            "tag": ["Expert", "Expert", "Inactive", "Intermediate"],
+        }
+    )
     moves = tagging.transitions(before, now)
     assert moves.loc["Expert", "Expert"] == 1 and moves.loc["Intermediate", "Expert"] == 1
     assert moves.loc["Beginner", "Inactive"] == 1 and moves.loc["New", "Intermediate"] == 1

@@ -1,16 +1,18 @@
 """The composite health score: the seed's example, hand-checked normalisations, configuration errors, properties."""
+
 import copy
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from helpers.health import config as health_config
-from helpers.health import score as health_score
 from helpers import paths
 from helpers.errors import ConfigError
+from helpers.health import config as health_config
+from helpers.health import score as health_score
 
 EXAMPLE = paths.DATA / "examples"
 RAW = yaml.safe_load((EXAMPLE / "usage_export_health.yaml").read_text())
@@ -42,8 +44,14 @@ def test_seed_example_by_hand(seed_example):
 
 
 def test_bands_and_percentile_normalisations():
-    bands = health_config.Metric(direction="higher", normalise={"method": "bands", "otherwise": 0,
-                                 "bands": [[0.5, 100], [0.4, 80], [0.3, 60], [0.2, 40], [0.1, 20]]})
+    bands = health_config.Metric(
+        direction="higher",
+        normalise={
+            "method": "bands",
+            "otherwise": 0,
+            "bands": [[0.5, 100], [0.4, 80], [0.3, 60], [0.2, 40], [0.1, 20]],
+        },
+    )
     got = health_score.normalise(pd.Series([0.55, 0.42, 0.1, 0.05, None]), bands)
     assert got.tolist()[:4] == [100, 80, 20, 0] and np.isnan(got.iloc[4])
     lower = health_config.Metric(direction="lower", normalise={"method": "percentile"})
@@ -57,7 +65,7 @@ def test_missing_data_renormalises_and_flags_low_confidence():
     table.loc[table.account_id == "Gamma-Ltd", "nps_score"] = None
     scored = health_score.score(table, cfg).set_index("account_id")
     g = scored.loc["Gamma-Ltd"]
-    assert g.confidence == pytest.approx(0.70) and g.low_confidence == (0.70 < cfg.low_confidence_below)
+    assert g.confidence == pytest.approx(0.70) and g.low_confidence == (cfg.low_confidence_below > 0.70)
     assert g.health_score == pytest.approx((45 * g.score_usage + 25 * g.score_support) / 70, abs=0.06)
 
 
@@ -100,9 +108,13 @@ def test_configuration_errors_name_the_key():
 
 
 def test_presets_set_the_component_weights():
-    raw = {"preset": "enterprise", "components": {
-        name: {"weight": 0, "metrics": {f"m_{name}": {"direction": "higher", "normalise": {"target": 10}}}}
-        for name in ("usage", "engagement", "growth", "support", "financial")}}
+    raw = {
+        "preset": "enterprise",
+        "components": {
+            name: {"weight": 0, "metrics": {f"m_{name}": {"direction": "higher", "normalise": {"target": 10}}}}
+            for name in ("usage", "engagement", "growth", "support", "financial")
+        },
+    }
     cfg = health_config.parse(raw)
     assert cfg.component_weights() == health_config.PRESETS["enterprise"]
 
@@ -126,10 +138,11 @@ def test_scores_are_bounded_and_improving_a_metric_never_lowers_the_score(rows, 
 
 
 def test_default_configuration_scores_the_tiny_dataset(tiny):
-    from helpers.health import features as account_features
     from helpers.data import contract
-    from helpers.health import backtest as health_backtest
     from helpers.data import subscriptions as outcomes
+    from helpers.health import backtest as health_backtest
+    from helpers.health import features as account_features
+
     ds = contract.load_dataset(tiny, "2026-10-31")
     cfg = health_config.load(paths.REPO / "src" / "helpers" / "default_health.yaml")
     assert sum(cfg.component_weights().values()) == 100
@@ -150,9 +163,10 @@ def test_default_configuration_scores_the_tiny_dataset(tiny):
 
 def test_default_score_on_the_sample_meets_the_bar():
     """Issue 4's bar: lowest-decile lift >= 3, surprise churn < 20 %, every tier used and none above half."""
-    from helpers.health import features as account_features
     from helpers.data import contract
     from helpers.health import backtest as health_backtest
+    from helpers.health import features as account_features
+
     ds = contract.load_dataset(paths.bundled("sample"), "2026-10-31")
     cfg = health_config.load(paths.REPO / "src" / "helpers" / "default_health.yaml")
     s = health_backtest.summary(health_backtest.backtest(ds, cfg))
@@ -164,11 +178,19 @@ def test_default_score_on_the_sample_meets_the_bar():
 
 def test_notebook_09_scores_the_flat_export(tmp_path):
     import papermill as pm
-    pm.execute_notebook(str(paths.NOTEBOOKS / "09_health_score.ipynb"), str(tmp_path / "09.ipynb"),
-                        parameters={"account_table": str(EXAMPLE / "usage_export.csv"),
-                                    "health_config": str(EXAMPLE / "usage_export_health.yaml"),
-                                    "run_dir": str(tmp_path)}, kernel_name="python3", progress_bar=False,
-                        cwd=str(paths.NOTEBOOKS))
+
+    pm.execute_notebook(
+        str(paths.NOTEBOOKS / "09_health_score.ipynb"),
+        str(tmp_path / "09.ipynb"),
+        parameters={
+            "account_table": str(EXAMPLE / "usage_export.csv"),
+            "health_config": str(EXAMPLE / "usage_export_health.yaml"),
+            "run_dir": str(tmp_path),
+        },
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(paths.NOTEBOOKS),
+    )
     health = pd.read_csv(tmp_path / "artifacts" / "account_health.csv").set_index("account_id")
     assert health.health_score.idxmax() == "ACME-Corp" and health.health_score.idxmin() == "Delta-Co"
     assert health.at["Delta-Co", "tier"] == "Critical" and "open tickets" in health.at["Delta-Co", "drivers"]
@@ -177,26 +199,43 @@ def test_notebook_09_scores_the_flat_export(tmp_path):
 
 def test_alerts_fire_on_the_configured_thresholds():
     from helpers.health import alerts
+
     cfg = health_config.parse(RAW)
-    features = pd.DataFrame({"account_id": ["a", "b", "c"], "usage_velocity_30d": [-0.6, -0.3, 0.1],
-                             "days_since_login": [35, 2, 15], "seat_utilisation": [0.9, 0.4, 0.8],
-                             "days_to_renewal": [30, 30, 200]})
-    scored = pd.DataFrame({"account_id": ["a", "b", "c"], "health_score": [40.0, 75.0, 50.0],
-                           "tier": ["At-risk", "Healthy", "Neutral"]})
-    previous = pd.DataFrame({"account_id": ["a", "b", "c"], "health_score": [70.0, 80.0, 66.0],
-                             "tier": ["Healthy", "Healthy", "Neutral"]})
+    features = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c"],
+            "usage_velocity_30d": [-0.6, -0.3, 0.1],
+            "days_since_login": [35, 2, 15],
+            "seat_utilisation": [0.9, 0.4, 0.8],
+            "days_to_renewal": [30, 30, 200],
+        }
+    )
+    scored = pd.DataFrame(
+        {"account_id": ["a", "b", "c"], "health_score": [40.0, 75.0, 50.0], "tier": ["At-risk", "Healthy", "Neutral"]}
+    )
+    previous = pd.DataFrame(
+        {"account_id": ["a", "b", "c"], "health_score": [70.0, 80.0, 66.0], "tier": ["Healthy", "Healthy", "Neutral"]}
+    )
     got = alerts.evaluate(features, scored, cfg, previous)
     fired = {(r.account_id, r.alert): r.severity for r in got.itertuples()}
-    assert fired == {("a", "health score fell"): "critical", ("a", "tier dropped"): "warning",
-                     ("a", "usage fell"): "critical", ("a", "no login"): "critical", ("a", "renewal at risk"): "critical",
-                     ("b", "usage fell"): "warning", ("b", "seats unused"): "warning",
-                     ("c", "health score fell"): "warning", ("c", "no login"): "warning"}
+    assert fired == {
+        ("a", "health score fell"): "critical",
+        ("a", "tier dropped"): "warning",
+        ("a", "usage fell"): "critical",
+        ("a", "no login"): "critical",
+        ("a", "renewal at risk"): "critical",
+        ("b", "usage fell"): "warning",
+        ("b", "seats unused"): "warning",
+        ("c", "health score fell"): "warning",
+        ("c", "no login"): "warning",
+    }
     changes = alerts.new_and_resolved(got[got.account_id == "b"], got[got.account_id == "a"])
     assert set(changes.change) == {"new", "resolved"} and (changes.change == "resolved").sum() == 2
 
 
 def test_alerts_find_the_planted_declines():
     from helpers.synth.planted import alerts_on_planted_declines
+
     result = alerts_on_planted_declines(paths.bundled("sample"), "2026-06-30", "2026-05-31")
     print(result)
     assert result["declining"] >= 10
@@ -206,21 +245,34 @@ def test_alerts_find_the_planted_declines():
 
 def test_playbook_takes_the_riskiest_matching_combination():
     from helpers.health import playbook
+
     raw = copy.deepcopy(RAW) | {
-        "signals": {"usage_down": [{"metric": "logins_30d", "at_most": 5}],
-                    "support_up": [{"metric": "open_tickets", "at_least": 3}]},
-        "playbook": [{"when": ["usage_down"], "risk": 1, "action": "enable", "owner": "CSM", "sla": "48 hours"},
-                     {"when": ["usage_down", "support_up"], "risk": 3, "action": "escalate now",
-                      "owner": "CSM + Manager + VP", "sla": "24 hours"}]}
+        "signals": {
+            "usage_down": [{"metric": "logins_30d", "at_most": 5}],
+            "support_up": [{"metric": "open_tickets", "at_least": 3}],
+        },
+        "playbook": [
+            {"when": ["usage_down"], "risk": 1, "action": "enable", "owner": "CSM", "sla": "48 hours"},
+            {
+                "when": ["usage_down", "support_up"],
+                "risk": 3,
+                "action": "escalate now",
+                "owner": "CSM + Manager + VP",
+                "sla": "24 hours",
+            },
+        ],
+    }
     cfg = health_config.parse(raw)
     table = pd.read_csv(EXAMPLE / "usage_export.csv").assign(csm=["Ann", "Bo", "Cy", "Di"])
     got = playbook.recommend(table, health_score.score(table, cfg), cfg).set_index("account_id")
-    assert got.at["Beta-Inc", "recommended_action"] == "escalate now"       # 3 logins and 4 open tickets
+    assert got.at["Beta-Inc", "recommended_action"] == "escalate now"  # 3 logins and 4 open tickets
     assert got.at["Beta-Inc", "owner"] == "CSM + Manager + VP (Bo)" and got.at["Beta-Inc", "sla"] == "24 hours"
-    assert got.at["ACME-Corp", "recommended_action"] == "expansion focus"   # its tier's step; no signal on
+    assert got.at["ACME-Corp", "recommended_action"] == "expansion focus"  # its tier's step; no signal on
     assert got.at["Beta-Inc", "signals"] == "usage_down, support_up"
-    with pytest.raises(ConfigError, match="playbook.0.when: unknown signal"):
-        health_config.parse(raw | {"playbook": [{"when": ["nope"], "risk": 1, "action": "a", "owner": "o", "sla": "s"}]})
+    with pytest.raises(ConfigError, match=r"playbook.0.when: unknown signal"):
+        health_config.parse(
+            raw | {"playbook": [{"when": ["nope"], "risk": 1, "action": "a", "owner": "o", "sla": "s"}]}
+        )
 
 
 def test_young_accounts_get_an_onboarding_score():
@@ -231,33 +283,50 @@ def test_young_accounts_get_an_onboarding_score():
     g = got.loc["Gamma-Ltd"]
     assert g.onboarding and not got.at["ACME-Corp", "onboarding"]
     assert g.health_score == pytest.approx((45 * g.score_usage + 30 * g.score_engagement) / 75, abs=0.15)
-    with pytest.raises(ConfigError, match="onboarding.components: unknown component"):
+    with pytest.raises(ConfigError, match=r"onboarding.components: unknown component"):
         health_config.parse(raw | {"onboarding": {"components": ["nope"]}})
 
 
 def test_learned_weights_follow_the_component_that_predicts_churn():
     from helpers.health import backtest as health_backtest
+
     rng = np.random.default_rng(0)
     n = 3000
     cfg = health_config.parse(RAW)
     logins = rng.uniform(0, 40, n)
-    features = pd.DataFrame({"account_id": [f"A{i}" for i in range(n)], "logins_30d": logins,
-                             "features_used": rng.integers(0, 9, n), "days_since_last_login": rng.integers(0, 30, n),
-                             "open_tickets": rng.integers(0, 7, n), "nps_score": rng.integers(-5, 10, n)})
+    features = pd.DataFrame(
+        {
+            "account_id": [f"A{i}" for i in range(n)],
+            "logins_30d": logins,
+            "features_used": rng.integers(0, 9, n),
+            "days_since_last_login": rng.integers(0, 30, n),
+            "open_tickets": rng.integers(0, 7, n),
+            "nps_score": rng.integers(-5, 10, n),
+        }
+    )
     churned = rng.random(n) < 1 / (1 + np.exp((logins - 12) / 3))
-    results = pd.concat([health_backtest.scored_snapshot(part, cfg).assign(snapshot=k, churned=churned[idx])
-                         for k, idx in enumerate(np.array_split(np.arange(n), 6)) for part in [features.iloc[idx]]],
-                        ignore_index=True)
+    results = pd.concat(
+        [
+            health_backtest.scored_snapshot(part, cfg).assign(snapshot=k, churned=churned[idx])
+            for k, idx in enumerate(np.array_split(np.arange(n), 6))
+            for part in [features.iloc[idx]]
+        ],
+        ignore_index=True,
+    )
     table, judged = health_backtest.learned_weights(results, cfg)
     w = table.set_index("component").learned_weight
     assert w.sum() == pytest.approx(100, abs=0.2) and (w >= 0).all() and w["usage"] > 80
     judged = judged.set_index("weights")
     assert judged.index.tolist() == ["configured", "learned"] and judged.snapshots_judged.eq(3).all()
     # "configured" is judged on the real scores; the learned weights, all on usage, do better
-    assert judged.at["configured", "lowest_decile_lift"] == health_backtest.summary(
-        results[results.snapshot >= 3])["lowest_decile_lift"]
+    assert (
+        judged.at["configured", "lowest_decile_lift"]
+        == health_backtest.summary(results[results.snapshot >= 3])["lowest_decile_lift"]
+    )
     assert judged.at["learned", "lowest_decile_lift"] > judged.at["configured", "lowest_decile_lift"]
-    rescored = health_backtest.rescored(results, health_backtest.with_weights(cfg, {"usage": 100, "support": 0, "engagement": 0}))
+    rescored = health_backtest.rescored(
+        results, health_backtest.with_weights(cfg, {"usage": 100, "support": 0, "engagement": 0})
+    )
     assert rescored.to_numpy() == pytest.approx(results.score_usage.to_numpy(), abs=0.051)
 
 
@@ -266,11 +335,17 @@ def test_a_saturday_month_end_reads_like_a_wednesday():
     28 to Saturday 31 October 2026 and the Thriving share halved, from weekends alone."""
     from helpers.churn import history as churn_data
     from helpers.data import contract
-    from helpers.health import inputs as health_inputs
     from helpers.expert import rollup
+    from helpers.health import inputs as health_inputs
+
     ds = contract.load_dataset(paths.bundled("sample"), "2026-10-31")
     config, _ = health_inputs.config_for(ds)
     wed, sat = (churn_data.features_at(rollup.at(ds, pd.Timestamp(t)), config) for t in ("2026-10-28", "2026-10-31"))
-    print(wed.health_score.mean(), sat.health_score.mean(), (wed.tier == "Thriving").mean(), (sat.tier == "Thriving").mean())
+    print(
+        wed.health_score.mean(),
+        sat.health_score.mean(),
+        (wed.tier == "Thriving").mean(),
+        (sat.tier == "Thriving").mean(),
+    )
     assert abs(wed.health_score.mean() - sat.health_score.mean()) < 1.0
     assert abs(wed.usage_velocity_30d.median() - sat.usage_velocity_30d.median()) < 0.03

@@ -1,4 +1,5 @@
 """House rules for the committed notebooks (their execution is nbval's job: pytest --nbval-lax)."""
+
 import ast
 import subprocess
 import sys

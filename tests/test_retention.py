@@ -1,4 +1,5 @@
 """Retention KPIs, MRR movements and cohorts on hand-made subscriptions, with the arithmetic spelled out."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,13 +20,17 @@ def _subs(rows):
 
 # A keeps 100. B (200) leaves in June. C renews in June at 150 (end 31 May, next starts 1 June: no gap).
 # D renews in September at 200, down from 300. E signs in March: new, so in no ratio.
-HAND = _subs([
-    ("A", "2024-01-01", None, 100.0),
-    ("B", "2024-03-01", "2025-06-30", 200.0),
-    ("C", "2024-06-01", "2025-05-31", 100.0), ("C", "2025-06-01", None, 150.0),
-    ("D", "2024-09-01", "2025-08-31", 300.0), ("D", "2025-09-01", None, 200.0),
-    ("E", "2025-03-01", None, 500.0),
-])
+HAND = _subs(
+    [
+        ("A", "2024-01-01", None, 100.0),
+        ("B", "2024-03-01", "2025-06-30", 200.0),
+        ("C", "2024-06-01", "2025-05-31", 100.0),
+        ("C", "2025-06-01", None, 150.0),
+        ("D", "2024-09-01", "2025-08-31", 300.0),
+        ("D", "2025-09-01", None, 200.0),
+        ("E", "2025-03-01", None, 500.0),
+    ]
+)
 
 
 def test_kpis_by_hand():
@@ -42,21 +47,27 @@ def test_kpis_by_hand():
 
 def test_movements_by_hand_and_balanced():
     mv = retention.movements(HAND, T1).set_index("month")
-    assert mv.at["2025-03", "new"] == 500                       # E
-    assert mv.at["2025-06", "expansion"] == 50                  # C 100 -> 150 (no false churn on 31 May)
-    assert mv.at["2025-06", "churn"] == 0 and mv.at["2025-07", "churn"] == 200   # B paid through 30 June
-    assert mv.at["2025-09", "contraction"] == 100               # D 300 -> 200
+    assert mv.at["2025-03", "new"] == 500  # E
+    assert mv.at["2025-06", "expansion"] == 50  # C 100 -> 150 (no false churn on 31 May)
+    assert mv.at["2025-06", "churn"] == 0 and mv.at["2025-07", "churn"] == 200  # B paid through 30 June
+    assert mv.at["2025-09", "contraction"] == 100  # D 300 -> 200
     assert mv.loc["2025-05", retention.MOVEMENTS].sum() == 0
     assert mv.at["2026-01", "mrr_end"] == 100 + 150 + 200 + 500
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 600), st.integers(1, 400), st.integers(1, 50)),
-                min_size=1, max_size=25))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 600), st.integers(1, 400), st.integers(1, 50)),
+        min_size=1,
+        max_size=25,
+    )
+)
 def test_every_month_balances(rows):
     base = pd.Timestamp("2024-01-01")
-    subs = _subs([(f"a{a}", base + pd.Timedelta(days=s), base + pd.Timedelta(days=s + d), float(m))
-                  for a, s, d, m in rows])
+    subs = _subs(
+        [(f"a{a}", base + pd.Timedelta(days=s), base + pd.Timedelta(days=s + d), float(m)) for a, s, d, m in rows]
+    )
     mv = retention.movements(subs, pd.Timestamp("2026-03-31"))
     flows = mv.new + mv.expansion + mv.reactivation - mv.contraction - mv.churn
     assert np.allclose(mv.mrr_start + flows, mv.mrr_end, atol=0.05)
@@ -73,8 +84,10 @@ def test_reactivation_is_not_new_business():
 
 def test_cohorts_by_hand():
     logos = retention.logo_cohorts(HAND, T1).set_index("cohort")
-    assert logos.at["2024-03", 0] == 1.0 and logos.at["2024-03", 15] == 1.0 and logos.at["2024-03", 16] == 0.0  # B: paid 30 Jun 2025, gone 31 Jul
-    assert np.isnan(logos.at["2025-03", 11])                    # E's month 11 (Feb 2026) is after as_of
+    assert (
+        logos.at["2024-03", 0] == 1.0 and logos.at["2024-03", 15] == 1.0 and logos.at["2024-03", 16] == 0.0
+    )  # B: paid 30 Jun 2025, gone 31 Jul
+    assert np.isnan(logos.at["2025-03", 11])  # E's month 11 (Feb 2026) is after as_of
     revenue = retention.revenue_cohorts(HAND, T1).set_index("cohort")
     # 2024Q3 = D alone: 300 at Q0's end; 200 from Sept 2025 = quarter 4 (2025-09-30) on
     assert revenue.at["2024Q3", "mrr_q0"] == 300 and revenue.at["2024Q3", 4] == pytest.approx(200 / 300, abs=1e-4)

@@ -1,4 +1,5 @@
 """The runner: a whole month end to end, reproducibly, and safely when something breaks."""
+
 import json
 import shutil
 
@@ -60,8 +61,9 @@ def test_non_default_parameters_change_the_run(june_run):
 
 
 def test_next_month_reuses_the_model_and_shows_tag_transitions(june_run, first_run, tmp_path):
-    out = run(str(paths.bundled("tiny")), AS_OF, tmp_path / "october", extra={"previous_run": str(june_run)},
-              progress=False)
+    out = run(
+        str(paths.bundled("tiny")), AS_OF, tmp_path / "october", extra={"previous_run": str(june_run)}, progress=False
+    )
     june_model = json.loads((june_run / "artifacts" / "expert_model.json").read_text())
     model = json.loads((out / "artifacts" / "expert_model.json").read_text())
     assert model["model_id"] == june_model["model_id"] and model["training"]["as_of"] == "2026-06-30"
@@ -81,8 +83,13 @@ def test_next_month_reuses_the_model_and_shows_tag_transitions(june_run, first_r
     alerts = pd.read_csv(out / "artifacts" / "changes_alerts.csv")
     now_alerts = pd.read_csv(out / "artifacts" / "alerts.csv")
     assert set(alerts.change) <= {"new", "resolved"} and (alerts.change == "new").sum() == len(
-        now_alerts.merge(pd.read_csv(june_run / "artifacts" / "alerts.csv")[["account_id", "alert"]], how="left",
-                         on=["account_id", "alert"], indicator=True).query("_merge == 'left_only'"))
+        now_alerts.merge(
+            pd.read_csv(june_run / "artifacts" / "alerts.csv")[["account_id", "alert"]],
+            how="left",
+            on=["account_id", "alert"],
+            indicator=True,
+        ).query("_merge == 'left_only'")
+    )
     movers = pd.read_csv(out / "artifacts" / "changes_movers.csv")
     assert movers.change.abs().is_monotonic_decreasing and len(movers) == 10
 
@@ -94,8 +101,11 @@ def test_a_failing_notebook_names_itself_and_spares_the_last_report(first_run, t
     broken = tmp_path / "notebooks"
     shutil.copytree(paths.NOTEBOOKS, broken)
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# broken"), nbformat.v4.new_code_cell("x = 1"),
-                nbformat.v4.new_code_cell("raise ValueError('planted failure')")]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# broken"),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("raise ValueError('planted failure')"),
+    ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, broken / "99_broken.ipynb")
     with pytest.raises(RunFailed) as info:
@@ -119,6 +129,7 @@ def test_bad_input_stops_the_cli_before_anything_is_written(tiny_copy, tmp_path,
 def test_second_product_runs_the_expert_method_on_its_own_yaml(tmp_path):
     """Quill has other event names and other column names; only its dataset.yaml differs."""
     from helpers.synth import generate
+
     quill = generate(tmp_path / "quill", "tiny", seed=5, product="quill", progress=False)
     out = run(str(quill), AS_OF, tmp_path / "quill-run", progress=False)
     record = json.loads((out / "run.json").read_text())
@@ -145,27 +156,33 @@ def test_unusable_labels_make_the_expert_steps_step_aside(tiny_copy, tmp_path):
     assert record["03"]["status"] == "ok" and record["08"]["status"] == "ok"
     rollup = pd.read_csv(out / "artifacts" / "account_rollup.csv")
     assert "experts" not in rollup and {"activity_coefficient", "seat_utilisation"} <= set(rollup.columns)
-    assert "stepped aside" in (out / "index.html").read_text() and "stepped aside" in (out / "contents.html").read_text()
+    assert (
+        "stepped aside" in (out / "index.html").read_text() and "stepped aside" in (out / "contents.html").read_text()
+    )
 
 
 def test_report_opens_on_the_executive_summary_and_every_link_resolves(first_run):
     from helpers.report import pages as report
+
     assert report.broken_links(first_run) == []
     index = (first_run / "index.html").read_text()
-    assert "13 · Executive summary" in index and "highlight hl-ipython3" not in index    # code hidden
-    nav = index[index.index("<nav"):index.index("</nav>")]
+    assert "13 · Executive summary" in index and "highlight hl-ipython3" not in index  # code hidden
+    nav = index[index.index("<nav") : index.index("</nav>")]
     assert nav.index("Executive summary") < nav.index("CSM action lists") < nav.index("All notebooks")
-    assert index.count('src="data:image/png;base64,') == 3          # KPI bars, health mix, sparklines
+    assert index.count('src="data:image/png;base64,') == 3  # KPI bars, health mix, sparklines
     assert "Traceback" not in index and "Warning" not in index
     actions = pd.read_csv(first_run / "artifacts" / "csm_actions.csv")
     page = (first_run / "html" / "csm_actions.html").read_text()
     assert page.count("<section>") == actions.csm.nunique() > 0
     contents = (first_run / "contents.html").read_text()
-    assert contents.index("13_executive_summary") < contents.index("csm_actions.html") < contents.index("00_data_contract")
+    assert (
+        contents.index("13_executive_summary") < contents.index("csm_actions.html") < contents.index("00_data_contract")
+    )
 
 
 def test_broken_links_are_found(first_run, tmp_path):
     from helpers.report import pages as report
+
     copy = tmp_path / "copy"
     shutil.copytree(first_run, copy)
     (copy / "html" / "09_health_score.html").unlink()
@@ -180,8 +197,11 @@ def test_only_the_four_required_tables_still_give_the_report(tiny_copy, tmp_path
     """DESIGN §3: accounts, users, events and subscriptions alone still give health scores, retention and the report."""
     for name in ("csm_labels", "tickets", "nps", "touchpoints", "assessments"):
         (tiny_copy / f"{name}.csv").unlink()
-    for name, keep in (("accounts", ["account_id"]), ("users", ["user_id", "account_id"]),
-                       ("subscriptions", ["account_id", "start_date", "end_date", "mrr"])):
+    for name, keep in (
+        ("accounts", ["account_id"]),
+        ("users", ["user_id", "account_id"]),
+        ("subscriptions", ["account_id", "start_date", "end_date", "mrr"]),
+    ):
         pd.read_csv(tiny_copy / f"{name}.csv")[keep].to_csv(tiny_copy / f"{name}.csv", index=False)
     out = run(str(tiny_copy), AS_OF, tmp_path / "minimal", progress=False)
     status = {n["notebook"][:2]: n["status"] for n in json.loads((out / "run.json").read_text())["notebooks"]}
@@ -189,4 +209,5 @@ def test_only_the_four_required_tables_still_give_the_report(tiny_copy, tmp_path
     actions = pd.read_csv(out / "artifacts" / "csm_actions.csv")
     assert set(actions.csm) == {"unassigned"} and len(actions) > 0
     from helpers.report import pages as report
+
     assert report.broken_links(out) == []

@@ -1,4 +1,5 @@
 """The generator is deterministic and its planted structure is real."""
+
 import filecmp
 
 import duckdb
@@ -43,11 +44,11 @@ def test_planted_structure(sample):
     # Smaller customers churn more, as in any B2B book.
     assert churn["Startup"] > churn["SMB"] > churn["Mid-Market"] > churn["Enterprise"]
     assert 0.15 <= s["expert_share"] <= 0.30
-    assert 0.85 <= s["label_accuracy"] <= 0.95          # CSMs are wrong about one time in ten
-    assert s["labelled_share"] <= 0.15                    # a minority of users
+    assert 0.85 <= s["label_accuracy"] <= 0.95  # CSMs are wrong about one time in ten
+    assert s["labelled_share"] <= 0.15  # a minority of users
     decline = s["activity_before_churn"].set_index("months_before").events_per_account
-    assert decline[0] < 0.5 * decline[5]                  # churners fade in their last months
-    assert decline[2] < decline[5]                        # ... starting 60-120 days out
+    assert decline[0] < 0.5 * decline[5]  # churners fade in their last months
+    assert decline[2] < decline[5]  # ... starting 60-120 days out
     assert s["mistaken_labels_in_visible_roles"] > 0.5
 
 
@@ -57,6 +58,6 @@ def test_second_product_uses_its_own_names(tmp_path):
     assert {"member_id", "org_id", "title", "joined"} <= set(users.columns)
     cols = [r[0] for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{out}/activity_log.parquet'").fetchall()]
     assert cols == ["member_id", "org_id", "action", "occurred_at"]
-    ds = load_dataset(out, "2026-10-31")   # its dataset.yaml maps everything onto the contract
+    ds = load_dataset(out, "2026-10-31")  # its dataset.yaml maps everything onto the contract
     assert "sign_in" in ds.events.event_counts and "login" not in ds.events.event_counts
     assert ds.connect().execute("SELECT count(DISTINCT account_id) FROM events").fetchone()[0] > 10

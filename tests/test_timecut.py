@@ -1,4 +1,5 @@
 """The as-of cut: rows born later vanish, facts learned later are blanked."""
+
 import pandas as pd
 
 from helpers.data.timecut import cut_table, cutoff
@@ -9,20 +10,28 @@ def test_cutoff_is_the_start_of_the_next_day():
 
 
 def test_subscriptions_running_at_the_cutoff_show_no_end():
-    subs = pd.DataFrame({"account_id": ["a", "b", "c"],
-                         "start_date": pd.to_datetime(["2025-01-01", "2025-01-01", "2026-08-01"]),
-                         "end_date": pd.to_datetime(["2026-03-31", "2026-12-31", None])})
+    subs = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c"],
+            "start_date": pd.to_datetime(["2025-01-01", "2025-01-01", "2026-08-01"]),
+            "end_date": pd.to_datetime(["2026-03-31", "2026-12-31", None]),
+        }
+    )
     out = cut_table("subscriptions", subs, cutoff("2026-06-30"))
-    assert list(out.account_id) == ["a", "b"]              # c starts after as_of
+    assert list(out.account_id) == ["a", "b"]  # c starts after as_of
     assert out.end_date.iloc[0] == pd.Timestamp("2026-03-31")  # ended before: known
-    assert pd.isna(out.end_date.iloc[1])                      # ends later: unknown then
+    assert pd.isna(out.end_date.iloc[1])  # ends later: unknown then
 
 
 def test_tickets_open_at_the_cutoff_lose_close_and_csat():
-    t = pd.DataFrame({"account_id": ["a", "a", "a"],
-                      "opened_at": pd.to_datetime(["2026-06-01 09:00", "2026-06-30 23:00", "2026-07-01 00:00"]),
-                      "closed_at": pd.to_datetime(["2026-06-02", "2026-07-03", "2026-07-02"]),
-                      "csat": pd.array([5, 2, 4], "Int64")})
+    t = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "a"],
+            "opened_at": pd.to_datetime(["2026-06-01 09:00", "2026-06-30 23:00", "2026-07-01 00:00"]),
+            "closed_at": pd.to_datetime(["2026-06-02", "2026-07-03", "2026-07-02"]),
+            "csat": pd.array([5, 2, 4], "Int64"),
+        }
+    )
     out = cut_table("tickets", t, cutoff("2026-06-30"))
-    assert len(out) == 2                                     # the last was opened on the cutoff
+    assert len(out) == 2  # the last was opened on the cutoff
     assert out.csat.iloc[0] == 5 and pd.isna(out.csat.iloc[1]) and pd.isna(out.closed_at.iloc[1])

@@ -1,4 +1,5 @@
 """Writing run artifacts so that the same inputs give byte-identical files."""
+
 from __future__ import annotations
 
 import json

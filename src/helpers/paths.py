@@ -1,4 +1,5 @@
 """Every path the workbook uses comes from here (notebooks never touch sys.path or cwd)."""
+
 from __future__ import annotations
 
 import os
@@ -8,7 +9,7 @@ REPO = Path(os.environ.get("WORKBOOK_HOME", Path(__file__).resolve().parents[2])
 NOTEBOOKS = REPO / "notebooks"
 DATA = REPO / "data"
 REPORTS = REPO / "reports"
-WORKBENCH = REPORTS / "workbench"   # where a notebook run by hand writes its artifacts
+WORKBENCH = REPORTS / "workbench"  # where a notebook run by hand writes its artifacts
 
 BUNDLED_SEED = 42
 BUNDLED = ("sample", "tiny")
@@ -33,6 +34,7 @@ def bundled(scale: str) -> Path:
     folder = DATA / scale
     if not (folder / "dataset.yaml").exists():
         from helpers.synth import generate
+
         print(f"Generating the bundled '{scale}' dataset in {folder} (seed {BUNDLED_SEED}, once)...")
         generate(folder, scale=scale, seed=BUNDLED_SEED, progress=False)
     return folder

@@ -5,9 +5,11 @@ Each notebook in ``notebooks/`` runs in order under papermill with the same para
 ``<out>.partial`` and moved into place only when every notebook succeeds, so a failed
 run never damages the last good report at ``<out>``.
 """
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import platform
@@ -22,15 +24,26 @@ import papermill as pm
 import yaml
 from tqdm import tqdm
 
-from helpers.churn import history as churn_data
-from helpers.expert import cohorts
-from helpers.data import contract
 from helpers import paths
-from helpers.report import pages as report
+from helpers.churn import history as churn_data
+from helpers.data import contract
 from helpers.errors import ConfigError, DataContractError
+from helpers.expert import cohorts
+from helpers.report import pages as report
 
-PACKAGES = ("pandas", "numpy", "duckdb", "pyarrow", "pandera", "scikit-learn", "statsmodels",
-            "matplotlib", "seaborn", "papermill", "customer-health-workbook")
+PACKAGES = (
+    "pandas",
+    "numpy",
+    "duckdb",
+    "pyarrow",
+    "pandera",
+    "scikit-learn",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "customer-health-workbook",
+)
 
 
 # What a notebook may declare in its metadata (``workbook.requires``): name -> why-not check.
@@ -45,8 +58,14 @@ def notebooks(folder: Path = paths.NOTEBOOKS) -> list[Path]:
     return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
 
 
-def run(dataset: str, as_of: str, out: str | Path, extra: dict | None = None,
-        notebooks_dir: Path = paths.NOTEBOOKS, progress: bool = True) -> Path:
+def run(
+    dataset: str,
+    as_of: str,
+    out: str | Path,
+    extra: dict | None = None,
+    notebooks_dir: Path = paths.NOTEBOOKS,
+    progress: bool = True,
+) -> Path:
     out = Path(out).resolve()
     ds = contract.load_dataset(dataset, as_of)  # bad input fails here, before anything is written
     tmp = out.with_name(out.name + ".partial")
@@ -54,8 +73,13 @@ def run(dataset: str, as_of: str, out: str | Path, extra: dict | None = None,
     for sub in ("notebooks", "html", "artifacts"):
         (tmp / sub).mkdir(parents=True)
     params = {"dataset": str(dataset), "as_of": as_of, "run_dir": str(tmp), **(extra or {})}
-    record = {"parameters": params | {"run_dir": str(out)}, "versions": _versions(),
-              "inputs": _fingerprints(paths.dataset_dir(dataset)), "notebooks": [], "status": "running"}
+    record = {
+        "parameters": params | {"run_dir": str(out)},
+        "versions": _versions(),
+        "inputs": _fingerprints(paths.dataset_dir(dataset)),
+        "notebooks": [],
+        "status": "running",
+    }
     for nb in tqdm(notebooks(notebooks_dir), desc="notebooks", unit="nb", disable=not progress):
         t0 = time.perf_counter()
         reason = skip_reason(nb, ds)
@@ -63,17 +87,30 @@ def run(dataset: str, as_of: str, out: str | Path, extra: dict | None = None,
             record["notebooks"].append({"notebook": nb.name, "seconds": 0.0, "status": "skipped", "reason": reason})
             continue
         try:
-            pm.execute_notebook(nb, tmp / "notebooks" / nb.name, parameters=params, kernel_name="python3",
-                                cwd=str(nb.parent), progress_bar=False)
+            pm.execute_notebook(
+                nb,
+                tmp / "notebooks" / nb.name,
+                parameters=params,
+                kernel_name="python3",
+                cwd=str(nb.parent),
+                progress_bar=False,
+            )
         except pm.PapermillExecutionError as exc:
-            message = (f"notebook {nb.name} failed in cell {exc.cell_index} (execution count {exc.exec_count}): "
-                       f"{exc.ename}: {exc.evalue}")
-            record["notebooks"].append({"notebook": nb.name, "seconds": round(time.perf_counter() - t0, 2),
-                                        "status": "failed", "error": message})
+            message = (
+                f"notebook {nb.name} failed in cell {exc.cell_index} (execution count {exc.exec_count}): "
+                f"{exc.ename}: {exc.evalue}"
+            )
+            record["notebooks"].append(
+                {
+                    "notebook": nb.name,
+                    "seconds": round(time.perf_counter() - t0, 2),
+                    "status": "failed",
+                    "error": message,
+                }
+            )
             _finish(tmp, record, "failed")
             raise RunFailed(f"{message}\nPartial run kept in {tmp}; {out} is untouched.") from None
-        record["notebooks"].append({"notebook": nb.name, "seconds": round(time.perf_counter() - t0, 2),
-                                    "status": "ok"})
+        record["notebooks"].append({"notebook": nb.name, "seconds": round(time.perf_counter() - t0, 2), "status": "ok"})
     report.render(tmp, skipped={n["notebook"]: n["reason"] for n in record["notebooks"] if n["status"] == "skipped"})
     _finish(tmp, record, "ok")
     _swap_into_place(tmp, out)
@@ -108,10 +145,8 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
 def _versions() -> dict:
     found = {"python": platform.python_version()}
     for name in PACKAGES:
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
     return found
 
 
@@ -128,14 +163,21 @@ def _fingerprints(root: Path) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m helpers.run", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m helpers.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--dataset", required=True, help='dataset folder, or "sample"')
     ap.add_argument("--as-of", required=True, help="last day of data the run may see (YYYY-MM-DD)")
     ap.add_argument("--out", required=True, help="run folder to write (replaced only on success)")
     ap.add_argument("--previous", default="", help="last month's run folder, for month-over-month comparisons")
-    ap.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                    help="extra notebook parameter (repeatable); VALUE is read as YAML (numbers, true/false)")
+    ap.add_argument(
+        "-p",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="extra notebook parameter (repeatable); VALUE is read as YAML (numbers, true/false)",
+    )
     ap.add_argument("--notebooks", default=str(paths.NOTEBOOKS), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     extra = {name: yaml.safe_load(value) for name, value in args.p}

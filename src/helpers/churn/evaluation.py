@@ -4,6 +4,7 @@ Every figure is computed on held-out predictions (the time holdout, or out-of-fo
 predictions in flat mode). Intervals come from a bootstrap over accounts, so an account
 seen at several snapshots counts once per draw.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,8 +32,17 @@ def headline(y, p, groups, seed: int, draws: int = 500) -> pd.DataFrame:
             continue
         for k, f in metrics.items():
             samples[k].append(f(y[rows], p[rows]))
-    return pd.DataFrame([{"metric": k, "value": f(y, p), "ci_low": np.percentile(samples[k], 2.5),
-                          "ci_high": np.percentile(samples[k], 97.5)} for k, f in metrics.items()]).round(4)
+    return pd.DataFrame(
+        [
+            {
+                "metric": k,
+                "value": f(y, p),
+                "ci_low": np.percentile(samples[k], 2.5),
+                "ci_high": np.percentile(samples[k], 97.5),
+            }
+            for k, f in metrics.items()
+        ]
+    ).round(4)
 
 
 def at_threshold(y, p, threshold: float) -> dict:
@@ -41,13 +51,22 @@ def at_threshold(y, p, threshold: float) -> dict:
     tp, fp, fn = int((flag & y).sum()), int((flag & ~y).sum()), int((~flag & y).sum())
     precision = tp / (tp + fp) if tp + fp else float("nan")
     recall = tp / (tp + fn) if tp + fn else float("nan")
-    return {"threshold": threshold, "flagged": tp + fp, "churned": tp + fn, "correctly_predicted": tp,
-            "false_alarms": fp, "surprise_churns": fn, "precision": round(precision, 4), "recall": round(recall, 4),
-            "f1": round(2 * precision * recall / (precision + recall), 4) if tp else 0.0,
-            # seed 001: accuracy = churn predicted / actual churn; surprise = churned unflagged / actual churn;
-            # false-positive rate = false alerts / all alerts
-            "churn_prediction_accuracy": round(recall, 4), "surprise_churn_rate": round(1 - recall, 4),
-            "false_positive_rate": round(fp / (tp + fp), 4) if tp + fp else float("nan")}
+    return {
+        "threshold": threshold,
+        "flagged": tp + fp,
+        "churned": tp + fn,
+        "correctly_predicted": tp,
+        "false_alarms": fp,
+        "surprise_churns": fn,
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(2 * precision * recall / (precision + recall), 4) if tp else 0.0,
+        # seed 001: accuracy = churn predicted / actual churn; surprise = churned unflagged / actual churn;
+        # false-positive rate = false alerts / all alerts
+        "churn_prediction_accuracy": round(recall, 4),
+        "surprise_churn_rate": round(1 - recall, 4),
+        "false_positive_rate": round(fp / (tp + fp), 4) if tp + fp else float("nan"),
+    }
 
 
 def lift_table(y, p, bins: int = 10) -> pd.DataFrame:
@@ -90,12 +109,23 @@ def by_segment(table: pd.DataFrame, segment: str = "segment") -> pd.DataFrame:
     rows = []
     for name, g in table.groupby(segment, observed=True):
         both = g.churned.nunique() == 2
-        rows.append({segment: name, "n": len(g), "churned": int(g.churned.sum()), "churn_rate": g.churned.mean(),
-                     "mean_probability": g.churn_probability.mean(),
-                     "auc_roc": roc_auc_score(g.churned, g.churn_probability) if both else np.nan,
-                     "note": ("no churn: AUC undefined" if not both else
-                              f"n < {SMALL_N} or < 5 churned: read with care" if len(g) < SMALL_N or g.churned.sum() < 5
-                              else "")})
+        rows.append(
+            {
+                segment: name,
+                "n": len(g),
+                "churned": int(g.churned.sum()),
+                "churn_rate": g.churned.mean(),
+                "mean_probability": g.churn_probability.mean(),
+                "auc_roc": roc_auc_score(g.churned, g.churn_probability) if both else np.nan,
+                "note": (
+                    "no churn: AUC undefined"
+                    if not both
+                    else f"n < {SMALL_N} or < 5 churned: read with care"
+                    if len(g) < SMALL_N or g.churned.sum() < 5
+                    else ""
+                ),
+            }
+        )
     return pd.DataFrame(rows).round(4)
 
 
@@ -105,9 +135,14 @@ def score_outcome(table: pd.DataFrame) -> pd.DataFrame:
     for name, col, sign in (("churn model", "churn_probability", 1), ("health score (09)", "health_score", -1)):
         if col in table and table[col].notna().any():
             d = table[[col, "churned"]].dropna()
-            rows.append({"score": name, "n": len(d),
-                         "correlation_with_churn": np.corrcoef(d[col], d.churned)[0, 1],
-                         "auc_roc": roc_auc_score(d.churned, sign * d[col])})
+            rows.append(
+                {
+                    "score": name,
+                    "n": len(d),
+                    "correlation_with_churn": np.corrcoef(d[col], d.churned)[0, 1],
+                    "auc_roc": roc_auc_score(d.churned, sign * d[col]),
+                }
+            )
     return pd.DataFrame(rows).round(4)
 
 
@@ -115,11 +150,16 @@ def psi(expected: pd.Series, actual: pd.Series, bins: int = 10) -> float:
     """Population stability index of ``actual`` against ``expected`` (deciles of expected; blanks a bin of their own)."""
     e, a = expected.astype(float), actual.astype(float)
     edges = np.unique(np.nanquantile(e.dropna(), np.linspace(0, 1, bins + 1))) if e.notna().any() else np.array([])
+
     def shares(x):
-        idx = np.where(x.isna(), -1, np.searchsorted(edges[1:-1], x, side="right")) if len(edges) > 1 else \
-            np.where(x.isna(), -1, 0)
+        idx = (
+            np.where(x.isna(), -1, np.searchsorted(edges[1:-1], x, side="right"))
+            if len(edges) > 1
+            else np.where(x.isna(), -1, 0)
+        )
         counts = pd.Series(idx).value_counts()
         return counts / len(x)
+
     se, sa = shares(e), shares(a)
     keys = se.index.union(sa.index)
     se, sa = se.reindex(keys, fill_value=0) + 1e-4, sa.reindex(keys, fill_value=0) + 1e-4
@@ -134,21 +174,38 @@ def drift(train: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def summary(metrics: pd.DataFrame, lift: pd.DataFrame, calibration_error_points: float, at: dict,
-            holdout: pd.DataFrame, card: dict) -> dict:
+def summary(
+    metrics: pd.DataFrame,
+    lift: pd.DataFrame,
+    calibration_error_points: float,
+    at: dict,
+    holdout: pd.DataFrame,
+    card: dict,
+) -> dict:
     """The headline figures of validation.json, from the tables above them."""
     value = metrics.set_index("metric").value
     keep = ("precision", "recall", "f1", "churn_prediction_accuracy", "surprise_churn_rate", "false_positive_rate")
-    return {"auc_roc": float(value["auc_roc"]), "pr_auc": float(value["pr_auc"]), "brier": float(value["brier"]),
-            "calibration_error": calibration_error_points, "lift_top_decile": float(lift.lift.iloc[0]),
-            "n": len(holdout), "positives": int(holdout.churned.sum()), "evaluation": card["evaluation"],
-            "model_id": card["id"], "model": card["model"], "threshold": card["threshold"], **{k: at[k] for k in keep}}
+    return {
+        "auc_roc": float(value["auc_roc"]),
+        "pr_auc": float(value["pr_auc"]),
+        "brier": float(value["brier"]),
+        "calibration_error": calibration_error_points,
+        "lift_top_decile": float(lift.lift.iloc[0]),
+        "n": len(holdout),
+        "positives": int(holdout.churned.sum()),
+        "evaluation": card["evaluation"],
+        "model_id": card["id"],
+        "model": card["model"],
+        "threshold": card["threshold"],
+        **{k: at[k] for k in keep},
+    }
 
 
 def previous_summary(previous_run: str) -> dict | None:
     """Last month's validation.json, or None without a previous run (or when it had none)."""
     import json
     from pathlib import Path
+
     path = Path(previous_run) / "artifacts" / "validation.json" if previous_run else None
     return json.loads(path.read_text()) if path is not None and path.exists() else None
 
@@ -168,25 +225,39 @@ def recommendations(summary: dict, segments: pd.DataFrame, drifted: pd.DataFrame
     """Plain sentences from the findings, most urgent first."""
     out = []
     if summary["auc_roc"] < 0.7:
-        out.append(f"Ranking is weak (AUC {summary['auc_roc']:.2f}): do not act on the scores alone; add features or history.")
+        out.append(
+            f"Ranking is weak (AUC {summary['auc_roc']:.2f}): do not act on the scores alone; add features or history."
+        )
     if summary["calibration_error"] >= 5:
-        out.append(f"Probabilities are off by {summary['calibration_error']:.1f} points on average: recalibrate "
-                   "before quoting them as chances.")
+        out.append(
+            f"Probabilities are off by {summary['calibration_error']:.1f} points on average: recalibrate "
+            "before quoting them as chances."
+        )
     if summary["lift_top_decile"] < 3:
-        out.append(f"The riskiest tenth churns only {summary['lift_top_decile']:.1f}x the average: the list "
-                   "CSMs work from is not concentrated enough.")
+        out.append(
+            f"The riskiest tenth churns only {summary['lift_top_decile']:.1f}x the average: the list "
+            "CSMs work from is not concentrated enough."
+        )
     alerts = drifted[drifted.status.str.startswith("alert")].feature.tolist()
     if alerts:
-        out.append(f"Inputs have shifted since training ({', '.join(alerts[:5])}): retrain, and check the "
-                   "tracking behind them.")
+        out.append(
+            f"Inputs have shifted since training ({', '.join(alerts[:5])}): retrain, and check the "
+            "tracking behind them."
+        )
     small = segments[segments.note != ""] if "note" in segments else segments.iloc[:0]
     if len(small):
-        out.append(f"Segment figures for {', '.join(map(str, small.iloc[:, 0]))} rest on few accounts: "
-                   "do not tune thresholds per segment yet.")
+        out.append(
+            f"Segment figures for {', '.join(map(str, small.iloc[:, 0]))} rest on few accounts: "
+            "do not tune thresholds per segment yet."
+        )
     if summary.get("false_positive_rate", 0) > 0.2:
-        out.append(f"{summary['false_positive_rate']:.0%} of flags are false alarms (seed 001's target is under 20 %): "
-                   "raise the threshold if CSM time is the constraint, or keep it if a missed churn costs more.")
+        out.append(
+            f"{summary['false_positive_rate']:.0%} of flags are false alarms (seed 001's target is under 20 %): "
+            "raise the threshold if CSM time is the constraint, or keep it if a missed churn costs more."
+        )
     if not out:
-        out.append("The model ranks, concentrates and calibrates well on accounts it never saw: use it, and "
-                   "re-validate next month.")
+        out.append(
+            "The model ranks, concentrates and calibrates well on accounts it never saw: use it, and "
+            "re-validate next month."
+        )
     return out

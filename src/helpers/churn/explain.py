@@ -1,4 +1,5 @@
 """Why the churn model says what it says: importance overall, odds ratios, and each account's drivers in words."""
+
 from __future__ import annotations
 
 import re
@@ -32,12 +33,15 @@ def odds_ratios(X: pd.DataFrame, y: pd.Series, renewal_within: int = 0) -> tuple
     and the note says why.
     """
     import statsmodels.api as sm
+
     notes = []
     if renewal_within and "days_to_renewal" in X:
         near = X.days_to_renewal.le(renewal_within).to_numpy()
         X, y = X[near].drop(columns="days_to_renewal"), y[near]
-        notes.append(f"fitted on the {len(y):,} account-snapshots renewing within {renewal_within} days "
-                     f"({int(y.sum())} churned), since churn only happens at a renewal")
+        notes.append(
+            f"fitted on the {len(y):,} account-snapshots renewing within {renewal_within} days "
+            f"({int(y.sum())} churned), since churn only happens at a renewal"
+        )
     X, y, separated = _without_separating_levels(X, y)
     notes += separated
     Z = X.drop(columns=_reference_levels(X)).fillna(X.median()).loc[:, lambda d: d.std() > 0]
@@ -45,14 +49,21 @@ def odds_ratios(X: pd.DataFrame, y: pd.Series, renewal_within: int = 0) -> tuple
     try:
         fit = sm.Logit(y.astype(float), sm.add_constant(Z)).fit(disp=0, maxiter=500)
     except Exception as exc:  # statsmodels raises several kinds; the reader only needs the reason
-        return pd.DataFrame(columns=["feature", "odds_ratio_per_sd", "ci_low", "ci_high", "p_value"]), \
-            f"the logistic fit failed ({type(exc).__name__}: {exc}); odds ratios are not shown"
+        return pd.DataFrame(
+            columns=["feature", "odds_ratio_per_sd", "ci_low", "ci_high", "p_value"]
+        ), f"the logistic fit failed ({type(exc).__name__}: {exc}); odds ratios are not shown"
     if not fit.mle_retvals.get("converged", True):
         notes.append("the fit did not converge (some value range still has no churn): extreme odds ratios are bounds")
     ci = np.exp(fit.conf_int())
-    table = pd.DataFrame({"feature": Z.columns, "odds_ratio_per_sd": np.exp(fit.params[Z.columns]).to_numpy(),
-                          "ci_low": ci.loc[Z.columns, 0].to_numpy(), "ci_high": ci.loc[Z.columns, 1].to_numpy(),
-                          "p_value": fit.pvalues[Z.columns].to_numpy()})
+    table = pd.DataFrame(
+        {
+            "feature": Z.columns,
+            "odds_ratio_per_sd": np.exp(fit.params[Z.columns]).to_numpy(),
+            "ci_low": ci.loc[Z.columns, 0].to_numpy(),
+            "ci_high": ci.loc[Z.columns, 1].to_numpy(),
+            "p_value": fit.pvalues[Z.columns].to_numpy(),
+        }
+    )
     return table.sort_values("p_value", kind="stable").round(4).reset_index(drop=True), "; ".join(notes)
 
 
@@ -65,7 +76,7 @@ def _without_separating_levels(X: pd.DataFrame, y: pd.Series) -> tuple[pd.DataFr
         if not hit.any() or 0 < churned < hit.sum():
             continue
         notes.append(f"{col}: {churned} of {int(hit.sum())} churned (no odds ratio can express that), left out")
-        if "=" in col:   # a one-hot level: its rows leave with it, or they would join the reference
+        if "=" in col:  # a one-hot level: its rows leave with it, or they would join the reference
             X, y = X[~hit], y[~hit]
         X = X.drop(columns=col)
     return X, y, notes
@@ -92,8 +103,16 @@ def directions(model, X: pd.DataFrame, features: list[str]) -> pd.DataFrame:
         if pd.isna(low) or low == high:
             continue
         risk = [model.predict_proba(X.assign(**{col: v}))[:, 1].mean() for v in (low, high)]
-        rows.append({"feature": col, "low": low, "high": high, "risk_at_low": risk[0], "risk_at_high": risk[1],
-                     "change": risk[1] - risk[0]})
+        rows.append(
+            {
+                "feature": col,
+                "low": low,
+                "high": high,
+                "risk_at_low": risk[0],
+                "risk_at_high": risk[1],
+                "change": risk[1] - risk[0],
+            }
+        )
     return pd.DataFrame(rows, columns=["feature", "low", "high", "risk_at_low", "risk_at_high", "change"]).round(4)
 
 
@@ -111,8 +130,13 @@ def contributions(model, X: pd.DataFrame, typical: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(out, index=X.index)
 
 
-def drivers(contrib: pd.DataFrame, X: pd.DataFrame, typical: pd.Series, config: HealthConfig | None = None,
-            min_push: float = 0.005) -> pd.Series:
+def drivers(
+    contrib: pd.DataFrame,
+    X: pd.DataFrame,
+    typical: pd.Series,
+    config: HealthConfig | None = None,
+    min_push: float = 0.005,
+) -> pd.Series:
     """The two or three features raising each account's risk most, in words with the numbers."""
     phrases = _phrases(config)
     sentences = []
@@ -126,7 +150,9 @@ def drivers(contrib: pd.DataFrame, X: pd.DataFrame, typical: pd.Series, config: 
 def _phrases(config: HealthConfig | None) -> dict[str, str]:
     if config is None:
         return {}
-    return {m: metric.phrase for comp in config.components.values() for m, metric in comp.metrics.items() if metric.phrase}
+    return {
+        m: metric.phrase for comp in config.components.values() for m, metric in comp.metrics.items() if metric.phrase
+    }
 
 
 def _describe(col: str, value, typical, phrases: dict[str, str]) -> str:

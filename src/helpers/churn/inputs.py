@@ -5,6 +5,7 @@ accounts paying on as_of are scored. Flat mode: one CSV, one row per account wit
 label, judged by stratified cross-validation; each account is scored by models that never
 saw its label.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,32 +13,31 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers import paths
 from helpers.churn import history as churn_data
 from helpers.churn import model as churn_model
+from helpers.data import contract, flat_table
 from helpers.expert import cohorts
-from helpers.data import contract
 from helpers.expert import model as expert_model
-from helpers.data import flat_table
 from helpers.health import inputs as health_inputs
-from helpers import paths
 from helpers.health.config import HealthConfig
 
 
 @dataclass
 class ChurnProblem:
-    mode: str                          # "dataset" or "flat"
-    evaluation: str                    # "time_holdout" or "cross_validation"
-    train: pd.DataFrame                # rows with features, churned, account_id (and snapshot, segment)
-    test: pd.DataFrame | None          # the time holdout (dataset mode)
-    current: pd.DataFrame              # the accounts to score
+    mode: str  # "dataset" or "flat"
+    evaluation: str  # "time_holdout" or "cross_validation"
+    train: pd.DataFrame  # rows with features, churned, account_id (and snapshot, segment)
+    test: pd.DataFrame | None  # the time holdout (dataset mode)
+    current: pd.DataFrame  # the accounts to score
     features: list[str]
     segments: list[str]
     config: HealthConfig | None = None
-    notes: pd.DataFrame = field(default_factory=pd.DataFrame)   # flat mode: what was done to each column
+    notes: pd.DataFrame = field(default_factory=pd.DataFrame)  # flat mode: what was done to each column
     split: churn_model.Split | None = None
     ds: contract.Dataset | None = None
-    history: pd.DataFrame | None = None    # every closed snapshot, before the split
-    horizon_days: int = 0                  # the outcome window (dataset mode)
+    history: pd.DataFrame | None = None  # every closed snapshot, before the split
+    horizon_days: int = 0  # the outcome window (dataset mode)
 
     def X(self, part: str) -> pd.DataFrame:
         return churn_model.design(getattr(self, part), self.features, self.segments)
@@ -49,9 +49,20 @@ class ChurnProblem:
         return self.train.account_id if self.mode == "dataset" else None
 
 
-def load(dataset: str, as_of: str, run_dir: Path, horizon_days: int = 0, holdout_months: int = 6,
-         holdout_share: float = 0.5, seed: int = 42, account_table: str = "", id_column: str = "account_id",
-         label_column: str = "churned", health_config: str = "", progress: bool = False) -> ChurnProblem:
+def load(
+    dataset: str,
+    as_of: str,
+    run_dir: Path,
+    horizon_days: int = 0,
+    holdout_months: int = 6,
+    holdout_share: float = 0.5,
+    seed: int = 42,
+    account_table: str = "",
+    id_column: str = "account_id",
+    label_column: str = "churned",
+    health_config: str = "",
+    progress: bool = False,
+) -> ChurnProblem:
     if account_table:
         return _flat(account_table, id_column, label_column)
     ds = contract.load_dataset(dataset, as_of)
@@ -63,8 +74,20 @@ def load(dataset: str, as_of: str, run_dir: Path, horizon_days: int = 0, holdout
     current = churn_data.features_at(ds, config, model)
     features = churn_model.feature_columns(history)
     segments = sorted(history.segment.dropna().unique()) if "segment" in history else []
-    return ChurnProblem("dataset", "time_holdout", split.train, split.test, current, features, segments, config,
-                        split=split, ds=ds, history=history, horizon_days=horizon)
+    return ChurnProblem(
+        "dataset",
+        "time_holdout",
+        split.train,
+        split.test,
+        current,
+        features,
+        segments,
+        config,
+        split=split,
+        ds=ds,
+        history=history,
+        horizon_days=horizon,
+    )
 
 
 def _artifact(run_dir: Path, name: str) -> Path:
@@ -80,7 +103,8 @@ def _flat(account_table: str, id_column: str, label_column: str) -> ChurnProblem
     if too_few < 5:
         raise churn_data.ChurnDataError(
             f"{Path(account_table).name}: column '{label_column}': {int(t.y.sum())} churned and {int((~t.y).sum())} "
-            "retained account(s); expected at least 5 of each for cross-validation")
+            "retained account(s); expected at least 5 of each for cross-validation"
+        )
     table = t.X.assign(account_id=t.ids, churned=t.y)
     return ChurnProblem("flat", "cross_validation", table, None, table, list(t.X.columns), [], notes=t.notes)
 
@@ -88,6 +112,14 @@ def _flat(account_table: str, id_column: str, label_column: str) -> ChurnProblem
 def describe(problem: ChurnProblem) -> pd.DataFrame:
     if problem.split is not None:
         return problem.split.describe()
-    return pd.DataFrame([{"part": "all (cross-validated)", "account_snapshots": len(problem.train),
-                          "churned": int(problem.train.churned.sum()), "accounts": len(problem.train),
-                          "snapshots": "one flat table"}])
+    return pd.DataFrame(
+        [
+            {
+                "part": "all (cross-validated)",
+                "account_snapshots": len(problem.train),
+                "churned": int(problem.train.churned.sum()),
+                "accounts": len(problem.train),
+                "snapshots": "one flat table",
+            }
+        ]
+    )

@@ -3,6 +3,7 @@
 Every choice is made on the training period (cross-validation grouped by account), and
 the newest closed snapshots of accounts the model never saw are kept for the verdict.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,10 +22,23 @@ from sklearn.preprocessing import StandardScaler
 from helpers.churn.history import MIN_TEST_CHURNED, MIN_TRAIN_CHURNED, ChurnDataError
 
 # Not features: identifiers, the label, and columns that only restate others (component scores, tier).
-NOT_FEATURES = {"account_id", "snapshot", "churned", "csm", "tier", "drivers", "onboarding", "low_confidence",
-                "confidence", "recommended_action", "owner", "sla", "signals"}
+NOT_FEATURES = {
+    "account_id",
+    "snapshot",
+    "churned",
+    "csm",
+    "tier",
+    "drivers",
+    "onboarding",
+    "low_confidence",
+    "confidence",
+    "recommended_action",
+    "owner",
+    "sla",
+    "signals",
+}
 DEFAULT_TIERS = "Critical:0.7, High:0.5, Medium:0.3, Low:0.1, Minimal:0"
-SIMPLER_WITHIN = 0.01      # a simpler model within this much validation AUC of the best is preferred
+SIMPLER_WITHIN = 0.01  # a simpler model within this much validation AUC of the best is preferred
 
 
 @dataclass
@@ -35,13 +49,21 @@ class Split:
     test_dates: list
 
     def describe(self) -> pd.DataFrame:
-        rows = [(name, len(df), int(df.churned.sum()), df.account_id.nunique(), f"{min(d).date()} .. {max(d).date()}")
-                for name, df, d in (("train", self.train, self.train_dates), ("test", self.test, self.test_dates))]
+        rows = [
+            (name, len(df), int(df.churned.sum()), df.account_id.nunique(), f"{min(d).date()} .. {max(d).date()}")
+            for name, df, d in (("train", self.train, self.train_dates), ("test", self.test, self.test_dates))
+        ]
         return pd.DataFrame(rows, columns=["part", "account_snapshots", "churned", "accounts", "snapshots"])
 
 
-def time_split(history: pd.DataFrame, horizon_days: int, grace_days: int, holdout_months: int = 6,
-               holdout_share: float = 0.5, seed: int = 42) -> Split:
+def time_split(
+    history: pd.DataFrame,
+    horizon_days: int,
+    grace_days: int,
+    holdout_months: int = 6,
+    holdout_share: float = 0.5,
+    seed: int = 42,
+) -> Split:
     """Test: the newest ``holdout_months`` closed snapshots of a held-out share of accounts.
     Train: the other accounts' snapshots whose outcome windows closed before the test period began."""
     dates = sorted(history.snapshot.unique())
@@ -54,7 +76,7 @@ def time_split(history: pd.DataFrame, horizon_days: int, grace_days: int, holdou
     held = set()
     for flag in (True, False):  # stratified: churners and stayers held out in the same share
         ids = churns.index[churns == flag].to_numpy()
-        held |= set(rng.choice(ids, size=int(round(holdout_share * len(ids))), replace=False))
+        held |= set(rng.choice(ids, size=round(holdout_share * len(ids)), replace=False))
     test = in_test[in_test.account_id.isin(held)]
     train = history[history.snapshot.isin(train_dates) & ~history.account_id.isin(held)]
     split = Split(train.reset_index(drop=True), test.reset_index(drop=True), train_dates, test_dates)
@@ -65,14 +87,22 @@ def time_split(history: pd.DataFrame, horizon_days: int, grace_days: int, holdou
 def _check_enough(split: Split) -> None:
     for part, df, need in (("training", split.train, MIN_TRAIN_CHURNED), ("test", split.test, MIN_TEST_CHURNED)):
         if df.empty or df.churned.sum() < need:
-            raise ChurnDataError(f"the {part} period has {int(df.churned.sum())} churned account-snapshot(s) "
-                                 f"({len(df)} in all); expected at least {need}: too few positives to fit or judge a "
-                                 "model (a longer history, a shorter holdout_months, or a larger holdout_share)")
+            raise ChurnDataError(
+                f"the {part} period has {int(df.churned.sum())} churned account-snapshot(s) "
+                f"({len(df)} in all); expected at least {need}: too few positives to fit or judge a "
+                "model (a longer history, a shorter holdout_months, or a larger holdout_share)"
+            )
 
 
 def feature_columns(table: pd.DataFrame) -> list[str]:
-    return [c for c in table.columns if c not in NOT_FEATURES and not c.startswith("score_")
-            and pd.api.types.is_numeric_dtype(table[c]) and table[c].notna().any()]
+    return [
+        c
+        for c in table.columns
+        if c not in NOT_FEATURES
+        and not c.startswith("score_")
+        and pd.api.types.is_numeric_dtype(table[c])
+        and table[c].notna().any()
+    ]
 
 
 def design(table: pd.DataFrame, features: list[str], segments: list[str]) -> pd.DataFrame:
@@ -106,7 +136,9 @@ def prune_correlated(X: pd.DataFrame, y: pd.Series, threshold: float = 0.8) -> t
     for col in order:
         clash = [k for k in kept if corr.at[col, k] > threshold]
         if clash:
-            dropped.append({"feature": col, "kept_instead": clash[0], "spearman_r": round(float(corr.at[col, clash[0]]), 3)})
+            dropped.append(
+                {"feature": col, "kept_instead": clash[0], "spearman_r": round(float(corr.at[col, clash[0]]), 3)}
+            )
         else:
             kept.append(col)
     return [c for c in X.columns if c in kept], pd.DataFrame(dropped, columns=["feature", "kept_instead", "spearman_r"])
@@ -116,13 +148,24 @@ def candidates(seed: int) -> dict:
     """The models compared, simplest first; class weights balance the rare churners."""
     impute = lambda: SimpleImputer(strategy="median", add_indicator=True)
     return {
-        "logistic regression": make_pipeline(impute(), StandardScaler(), LogisticRegression(
-            C=0.5, class_weight="balanced", max_iter=5000)),
-        "random forest": make_pipeline(impute(), RandomForestClassifier(
-            n_estimators=200, min_samples_leaf=10, class_weight="balanced_subsample", random_state=seed, n_jobs=1)),
+        "logistic regression": make_pipeline(
+            impute(), StandardScaler(), LogisticRegression(C=0.5, class_weight="balanced", max_iter=5000)
+        ),
+        "random forest": make_pipeline(
+            impute(),
+            RandomForestClassifier(
+                n_estimators=200, min_samples_leaf=10, class_weight="balanced_subsample", random_state=seed, n_jobs=1
+            ),
+        ),
         "gradient boosting": HistGradientBoostingClassifier(
-            learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=20, l2_regularization=1.0,
-            class_weight="balanced", random_state=seed),
+            learning_rate=0.05,
+            max_iter=200,
+            max_leaf_nodes=15,
+            min_samples_leaf=20,
+            l2_regularization=1.0,
+            class_weight="balanced",
+            random_state=seed,
+        ),
     }
 
 
@@ -136,6 +179,7 @@ def folds(y: pd.Series, groups: pd.Series | None, seed: int, k: int = 5) -> list
 
 def out_of_fold(model, X: pd.DataFrame, y: pd.Series, splits: list) -> np.ndarray:
     from sklearn.base import clone
+
     p = np.full(len(y), np.nan)
     for fit_idx, pred_idx in splits:
         p[pred_idx] = clone(model).fit(X.iloc[fit_idx], y.iloc[fit_idx]).predict_proba(X.iloc[pred_idx])[:, 1]
@@ -147,8 +191,12 @@ def compare(X: pd.DataFrame, y: pd.Series, splits: list, seed: int, X_test=None,
     rows = []
     for name, model in candidates(seed).items():
         p = out_of_fold(model, X, y, splits)
-        row = {"model": name, "validation_auc": roc_auc_score(y, p), "validation_pr_auc": average_precision_score(y, p),
-               "validation_brier_uncalibrated": brier_score_loss(y, p)}
+        row = {
+            "model": name,
+            "validation_auc": roc_auc_score(y, p),
+            "validation_pr_auc": average_precision_score(y, p),
+            "validation_brier_uncalibrated": brier_score_loss(y, p),
+        }
         if X_test is not None:
             row["test_auc"] = roc_auc_score(y_test, model.fit(X, y).predict_proba(X_test)[:, 1])
         rows.append(row)
@@ -162,8 +210,10 @@ def choose(comparison: pd.DataFrame) -> tuple[str, str]:
         if row.validation_auc >= best.validation_auc - SIMPLER_WITHIN:
             if row.model == best.model:
                 return row.model, f"highest validation AUC ({row.validation_auc:.3f})"
-            return row.model, (f"validation AUC {row.validation_auc:.3f}, within {SIMPLER_WITHIN} of the best "
-                               f"({best.model}, {best.validation_auc:.3f}), and simpler to explain")
+            return row.model, (
+                f"validation AUC {row.validation_auc:.3f}, within {SIMPLER_WITHIN} of the best "
+                f"({best.model}, {best.validation_auc:.3f}), and simpler to explain"
+            )
     raise AssertionError("unreachable: the best model is within the margin of itself")
 
 
@@ -175,8 +225,9 @@ def calibrated(name: str, X: pd.DataFrame, y: pd.Series, splits: list, seed: int
     return model.fit(X, y), method
 
 
-def oof_calibrated(name: str, X: pd.DataFrame, y: pd.Series, groups: pd.Series | None, splits: list, seed: int,
-                   method: str) -> np.ndarray:
+def oof_calibrated(
+    name: str, X: pd.DataFrame, y: pd.Series, groups: pd.Series | None, splits: list, seed: int, method: str
+) -> np.ndarray:
     """Held-out calibrated probabilities for every training row: the whole recipe (fit and calibrate)
     repeated per fold, so the threshold is chosen on predictions like the ones it will meet."""
     p = np.full(len(y), np.nan)
@@ -195,8 +246,14 @@ def expected_cost(y: np.ndarray, p: np.ndarray, cost_false_alarm: float, cost_mi
     for t in thresholds:
         flag = p >= t
         fp, fn = int((flag & ~y).sum()), int((~flag & y).sum())
-        rows.append({"threshold": t, "false_alarms": fp, "missed_churns": fn,
-                     "cost_per_account": (fp * cost_false_alarm + fn * cost_missed_churn) / len(y)})
+        rows.append(
+            {
+                "threshold": t,
+                "false_alarms": fp,
+                "missed_churns": fn,
+                "cost_per_account": (fp * cost_false_alarm + fn * cost_missed_churn) / len(y),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -1,4 +1,5 @@
 """Probabilities out: the held-out predictions notebook 11 judges, and today's scores with drivers."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -5,6 +5,7 @@ arbitrary code. Its zip entries carry the write time and its arrays and memo key
 Python object ids, so both are rewritten (a fixed time; ids numbered in the order the
 schema names them): the same model gives the same bytes, and the card's id is their hash.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,8 +39,9 @@ def load(card_path: str | Path):
         raise ValueError(f"{card_path.name}: schema {card.get('schema')!r}; expected {SCHEMA!r}")
     data = (card_path.parent / card["model_file"]).read_bytes()
     if hashlib.sha256(data).hexdigest()[:12] != card["id"]:
-        raise ValueError(f"{card['model_file']}: contents do not match the card's id {card['id']}; expected the file "
-                         "written with it")
+        raise ValueError(
+            f"{card['model_file']}: contents do not match the card's id {card['id']}; expected the file written with it"
+        )
     untrusted = sio.get_untrusted_types(data=data)
     foreign = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
     if foreign:

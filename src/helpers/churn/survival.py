@@ -4,6 +4,7 @@ Accounts paying at a start date are followed until their subscription ends (chur
 until the last date whose churn is known (as_of minus the grace period), where they are
 censored.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +13,7 @@ import statsmodels.api as sm
 
 from helpers.data import subscriptions as outcomes
 
-EVENTS_PER_COVARIATE = 10   # the usual rule of thumb for a stable hazard model
+EVENTS_PER_COVARIATE = 10  # the usual rule of thumb for a stable hazard model
 
 
 def censored(start, end: pd.Series, as_of: pd.Timestamp, grace_days: int) -> tuple[pd.Series, pd.Series]:
@@ -28,8 +29,9 @@ def follow_up(subscriptions: pd.DataFrame, start: pd.Timestamp, as_of: pd.Timest
     spell_table = outcomes.spells(subscriptions, grace_days)
     live = spell_table[(spell_table.start <= start) & (spell_table.end.isna() | (spell_table.end > start))]
     days, churned = censored(start, live.end, as_of, grace_days)
-    return pd.DataFrame({"account_id": live.account_id.to_numpy(), "days": days.to_numpy(),
-                         "churned": churned.to_numpy()})
+    return pd.DataFrame(
+        {"account_id": live.account_id.to_numpy(), "days": days.to_numpy(), "churned": churned.to_numpy()}
+    )
 
 
 def kaplan_meier(table: pd.DataFrame, group: str) -> pd.DataFrame:
@@ -39,8 +41,9 @@ def kaplan_meier(table: pd.DataFrame, group: str) -> pd.DataFrame:
         sf = sm.SurvfuncRight(g.days.to_numpy(float), g.churned.to_numpy(int))
         lo, hi = sf.simultaneous_cb() if g.churned.sum() > 1 else (sf.surv_prob, sf.surv_prob)
         start = pd.DataFrame({"days": [0.0], "retained": [1.0], "ci_low": [1.0], "ci_high": [1.0], "at_risk": [len(g)]})
-        curve = pd.DataFrame({"days": sf.surv_times, "retained": sf.surv_prob, "ci_low": lo, "ci_high": hi,
-                              "at_risk": sf.n_risk})
+        curve = pd.DataFrame(
+            {"days": sf.surv_times, "retained": sf.surv_prob, "ci_low": lo, "ci_high": hi, "at_risk": sf.n_risk}
+        )
         parts.append(pd.concat([start, curve]).assign(**{group: name, "n": len(g)}))
     return pd.concat(parts, ignore_index=True)[[group, "days", "retained", "ci_low", "ci_high", "at_risk", "n"]]
 
@@ -62,19 +65,29 @@ def hazard_model(table: pd.DataFrame, covariates: list[str]) -> tuple[pd.DataFra
     events = int(table.churned.sum())
     need = EVENTS_PER_COVARIATE * len(covariates)
     if events < need:
-        return pd.DataFrame(), (f"{events} churns for {len(covariates)} covariate(s); a hazard model needs about "
-                                f"{need}: not fitted, the curves above are the evidence")
+        return pd.DataFrame(), (
+            f"{events} churns for {len(covariates)} covariate(s); a hazard model needs about "
+            f"{need}: not fitted, the curves above are the evidence"
+        )
     Z = table[covariates].astype(float)
     Z = (Z.fillna(Z.median()) - Z.mean()) / Z.std()
     fit = sm.PHReg(table.days.to_numpy(float), Z.to_numpy(), status=table.churned.to_numpy(int), ties="efron").fit()
     ci = np.exp(fit.conf_int())
-    out = pd.DataFrame({"covariate": covariates, "hazard_ratio_per_sd": np.exp(fit.params), "ci_low": ci[:, 0],
-                        "ci_high": ci[:, 1], "p_value": fit.pvalues})
+    out = pd.DataFrame(
+        {
+            "covariate": covariates,
+            "hazard_ratio_per_sd": np.exp(fit.params),
+            "ci_low": ci[:, 0],
+            "ci_high": ci[:, 1],
+            "p_value": fit.pvalues,
+        }
+    )
     return out.round(4), f"{events} churns among {len(table)} accounts"
 
 
-def cohort_at(history: pd.DataFrame, subscriptions: pd.DataFrame, as_of: pd.Timestamp, grace_days: int,
-              lookback_days: int = 365) -> tuple[pd.DataFrame, pd.Timestamp]:
+def cohort_at(
+    history: pd.DataFrame, subscriptions: pd.DataFrame, as_of: pd.Timestamp, grace_days: int, lookback_days: int = 365
+) -> tuple[pd.DataFrame, pd.Timestamp]:
     """Accounts as scored at the snapshot nearest ``lookback_days`` before as_of, followed from there.
 
     Returns their tier, health score and segment at that snapshot with days and churned,
@@ -87,8 +100,14 @@ def cohort_at(history: pd.DataFrame, subscriptions: pd.DataFrame, as_of: pd.Time
     return scored.merge(followed, on="account_id"), start
 
 
-def by_health_tier(history: pd.DataFrame, subscriptions: pd.DataFrame, as_of: pd.Timestamp, grace_days: int,
-                   tier_order: list[str], lookback_days: int = 365) -> dict:
+def by_health_tier(
+    history: pd.DataFrame,
+    subscriptions: pd.DataFrame,
+    as_of: pd.Timestamp,
+    grace_days: int,
+    tier_order: list[str],
+    lookback_days: int = 365,
+) -> dict:
     """Kaplan-Meier curves by health tier a year back, retention at 90/180 days, and a hazard model on the score."""
     cohort, start = cohort_at(history, subscriptions, as_of, grace_days, lookback_days)
     cohort["tier"] = pd.Categorical(cohort.tier, [t for t in tier_order if t in set(cohort.tier)], ordered=True)

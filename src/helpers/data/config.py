@@ -5,6 +5,7 @@ the calendar, validation policy, and room for the health-score configuration.
 Unknown keys are errors (a typo must not silently fall back to a default), and the
 message names the closest valid key.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -24,8 +25,8 @@ class _Strict(BaseModel):
 
 
 class TableSource(_Strict):
-    file: str | None = None                                  # default: <table>.csv / .parquet / <table>/
-    columns: dict[str, str] = Field(default_factory=dict)     # their column name -> ours
+    file: str | None = None  # default: <table>.csv / .parquet / <table>/
+    columns: dict[str, str] = Field(default_factory=dict)  # their column name -> ours
 
 
 class Tables(_Strict):
@@ -47,7 +48,7 @@ class Features(_Strict):
 
 
 class Taxonomy(_Strict):
-    session_event: str | None = None        # a login / session start; counted for login frequency
+    session_event: str | None = None  # a login / session start; counted for login frequency
     active_events: list[str] | None = None  # None: every event counts as activity
     features: Features = Features()
     asset_creation: list[str] = Field(default_factory=list)
@@ -55,7 +56,14 @@ class Taxonomy(_Strict):
 
     def named_events(self) -> set[str]:
         f = self.features
-        names = [*(self.active_events or []), *f.core, *f.expansion, *f.advanced, *self.asset_creation, *self.collaboration]
+        names = [
+            *(self.active_events or []),
+            *f.core,
+            *f.expansion,
+            *f.advanced,
+            *self.asset_creation,
+            *self.collaboration,
+        ]
         return set(names) | ({self.session_event} if self.session_event else set())
 
 
@@ -65,8 +73,8 @@ class Roles(_Strict):
 
 
 class Churn(_Strict):
-    grace_days: int = Field(30, ge=0)             # a gap this short between subscriptions is not churn
-    outcome_window_days: int = Field(90, gt=0)    # "churn within N days after the snapshot"
+    grace_days: int = Field(30, ge=0)  # a gap this short between subscriptions is not churn
+    outcome_window_days: int = Field(90, gt=0)  # "churn within N days after the snapshot"
 
 
 class Calendar(_Strict):
@@ -80,6 +88,7 @@ class Validation(_Strict):
 
 class CustomMeasure(_Strict):
     """An extra measure for the dimensional space (notebook 03), without code."""
+
     name: str
     kind: Literal["frequency", "intensity", "share", "rate", "adoption"]
     events: list[str] = Field(min_length=1)
@@ -88,8 +97,9 @@ class CustomMeasure(_Strict):
 
 class Targets(_Strict):
     """The company's goals for the executive summary (seed 001's benchmarks by default)."""
-    grr: float = Field(0.90, gt=0)                  # at least
-    nrr: float = Field(1.05, gt=0)                  # at least
+
+    grr: float = Field(0.90, gt=0)  # at least
+    nrr: float = Field(1.05, gt=0)  # at least
     logo_retention: float = Field(0.90, gt=0, le=1)  # at least
     expansion_rate: float = Field(0.15, ge=0, le=1)  # at least
     at_risk_arr_share: float = Field(0.15, ge=0, le=1)  # at most
@@ -98,11 +108,12 @@ class Targets(_Strict):
 
 class Report(_Strict):
     """The executive summary's settings (renewals at risk follow the health configuration's alert rule)."""
+
     targets: Targets = Targets()
-    at_risk_health_below: float = Field(50, ge=0, le=100)   # at-risk ARR: accounts scoring under this
-    strategic_accounts: int = Field(20, gt=0)               # the top N by ARR
+    at_risk_health_below: float = Field(50, ge=0, le=100)  # at-risk ARR: accounts scoring under this
+    strategic_accounts: int = Field(20, gt=0)  # the top N by ARR
     arr_bands: list[float] = Field(default_factory=lambda: [5000, 20000, 50000, 100000])  # ascending edges
-    min_cohort_size: int = Field(30, gt=0)                  # smaller cohorts are shown with a warning
+    min_cohort_size: int = Field(30, gt=0)  # smaller cohorts are shown with a warning
 
     @field_validator("arr_bands")
     @classmethod
@@ -123,7 +134,7 @@ class DatasetConfig(_Strict):
     validation: Validation = Validation()
     measures: list[CustomMeasure] = Field(default_factory=list)  # added to the generated catalogue
     health: dict[str, Any] = Field(default_factory=dict)  # health-score configuration (notebook 09)
-    report: Report = Report()                             # targets and lists of the monthly report (12, 13)
+    report: Report = Report()  # targets and lists of the monthly report (12, 13)
 
 
 def load_config(path: str | Path) -> DatasetConfig:

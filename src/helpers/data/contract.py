@@ -6,6 +6,7 @@ with DuckDB, out of core), checks the references between tables, and cuts everyt
 at ``as_of``. Any breach raises ``DataContractError`` with one line naming the file,
 the column, example rows and what was expected.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -18,10 +19,10 @@ import pandera.pandas as pa
 
 from helpers import paths
 from helpers.data.config import TABLES, DatasetConfig, load_config
-from helpers.errors import DataContractError, rows_message
 from helpers.data.events import EventSource, open_events
 from helpers.data.tables import SPECS
 from helpers.data.timecut import cut_table, cutoff
+from helpers.errors import DataContractError, rows_message
 
 
 class DataContractWarning(UserWarning):
@@ -33,12 +34,12 @@ class Dataset:
     root: Path
     config: DatasetConfig
     as_of: pd.Timestamp
-    tables: dict[str, pd.DataFrame]        # small tables: canonical columns, typed, cut at as_of
-    files: dict[str, Path]                 # table -> the file it came from
-    events: EventSource                    # the event log, validated, read through DuckDB
+    tables: dict[str, pd.DataFrame]  # small tables: canonical columns, typed, cut at as_of
+    files: dict[str, Path]  # table -> the file it came from
+    events: EventSource  # the event log, validated, read through DuckDB
     rows_in_file: dict[str, int] = field(default_factory=dict)
     missing_columns: dict[str, list[str]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)   # warnings, also shown in notebook 00
+    notes: list[str] = field(default_factory=list)  # warnings, also shown in notebook 00
 
     @property
     def cutoff(self) -> pd.Timestamp:
@@ -65,19 +66,28 @@ def load_dataset(dataset: str | Path, as_of: str) -> Dataset:
     raw = {t: _read(files[t], config.tables.__getattribute__(t).columns) for t in files if t != "events"}
     tables = {t: _validate(t, df, files[t]) for t, df in raw.items()}
     _check_references(tables, files)
-    events = open_events(files["events"], config.tables.events.columns, tables["users"],
-                         config.validation.orphan_events)
+    events = open_events(
+        files["events"], config.tables.events.columns, tables["users"], config.validation.orphan_events
+    )
     as_of_ts = _check_as_of(as_of, events, files["events"])
     notes += events.notes + _taxonomy_notes(config, events, files["events"])
     for n in notes:
         warnings.warn(n, DataContractWarning, stacklevel=2)
     cut = cutoff(as_of_ts)
     return Dataset(
-        root=root, config=config, as_of=as_of_ts, files=files, events=events, notes=notes,
+        root=root,
+        config=config,
+        as_of=as_of_ts,
+        files=files,
+        events=events,
+        notes=notes,
         tables={t: cut_table(t, df, cut) for t, df in tables.items()},
         rows_in_file={**{t: len(df) for t, df in tables.items()}, "events": events.n_rows},
-        missing_columns={t: [c for c in SPECS[t].optional if c not in raw.get(t, pd.DataFrame()).columns]
-                         for t in files if t != "events"},
+        missing_columns={
+            t: [c for c in SPECS[t].optional if c not in raw.get(t, pd.DataFrame()).columns]
+            for t in files
+            if t != "events"
+        },
     )
 
 
@@ -86,7 +96,9 @@ def _locate(root: Path, table: str, config: DatasetConfig) -> Path | None:
     if named:
         path = root / named
         if not path.exists():
-            raise DataContractError(f"{root / 'dataset.yaml'}: tables.{table}.file names '{named}', which does not exist")
+            raise DataContractError(
+                f"{root / 'dataset.yaml'}: tables.{table}.file names '{named}', which does not exist"
+            )
         return path
     for candidate in (root / f"{table}.parquet", root / f"{table}.csv", root / table):
         if candidate.exists():
@@ -114,7 +126,8 @@ def _require_utf8(path: Path) -> None:
         line = data[: exc.start].count(b"\n") + 1
         raise DataContractError(
             f"{path.name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}); "
-            "expected UTF-8: re-export the file as UTF-8") from None
+            "expected UTF-8: re-export the file as UTF-8"
+        ) from None
 
 
 def _validate(table: str, df: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -123,7 +136,8 @@ def _validate(table: str, df: pd.DataFrame, path: Path) -> pd.DataFrame:
     if missing:
         raise DataContractError(
             f"{path.name}: missing required column '{missing[0]}' (found: {', '.join(df.columns)}); "
-            f"map your name for it in dataset.yaml under tables.{table}.columns")
+            f"map your name for it in dataset.yaml under tables.{table}.columns"
+        )
     try:
         spec.schema(df.columns).validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -134,8 +148,9 @@ def _validate(table: str, df: pd.DataFrame, path: Path) -> pd.DataFrame:
     if table == "subscriptions":
         bad = typed.index[typed.end_date.notna() & (typed.end_date < typed.start_date)]
         if len(bad):
-            raise DataContractError(_rows_message(path, "end_date", bad, df.loc[bad, "end_date"],
-                                                  "an end_date on or after start_date"))
+            raise DataContractError(
+                _rows_message(path, "end_date", bad, df.loc[bad, "end_date"], "an end_date on or after start_date")
+            )
     return typed
 
 
@@ -161,16 +176,20 @@ def _rows_message(path: Path, column: str, rows, values, expected: str) -> str:
 def _check_references(tables: dict[str, pd.DataFrame], files: dict[str, Path]) -> None:
     accounts = set(tables["accounts"].account_id)
     users = set(tables["users"].user_id)
-    refs = [(t, "account_id", accounts, "accounts") for t in tables if t not in ("accounts", "csm_labels")
-            and "account_id" in tables[t]] + [("csm_labels", "user_id", users, "users")]
+    refs = [
+        (t, "account_id", accounts, "accounts")
+        for t in tables
+        if t not in ("accounts", "csm_labels") and "account_id" in tables[t]
+    ] + [("csm_labels", "user_id", users, "users")]
     for table, col, known, target in refs:
         if table not in tables:
             continue
         df = tables[table]
         bad = df.index[~df[col].isin(known)]
         if len(bad):
-            raise DataContractError(_rows_message(
-                files[table], col, bad, df.loc[bad, col], f"an {col} that exists in {files[target].name}"))
+            raise DataContractError(
+                _rows_message(files[table], col, bad, df.loc[bad, col], f"an {col} that exists in {files[target].name}")
+            )
 
 
 def _check_as_of(as_of: str, events: EventSource, path: Path) -> pd.Timestamp:
@@ -182,7 +201,8 @@ def _check_as_of(as_of: str, events: EventSource, path: Path) -> pd.Timestamp:
     if not first <= ts <= last:
         raise DataContractError(
             f"as_of: {ts.date()} is outside the data's range {first.date()} .. {last.date()} "
-            f"({path.name}, column 'timestamp'); expected a date inside it")
+            f"({path.name}, column 'timestamp'); expected a date inside it"
+        )
     return ts
 
 
@@ -190,5 +210,7 @@ def _taxonomy_notes(config: DatasetConfig, events: EventSource, path: Path) -> l
     never = sorted(config.taxonomy.named_events() - set(events.event_counts))
     if not never:
         return []
-    return [f"dataset.yaml names events that never occur in {path.name}: {', '.join(never)} "
-            "(check the spelling, or the product's tracking)"]
+    return [
+        f"dataset.yaml names events that never occur in {path.name}: {', '.join(never)} "
+        "(check the spelling, or the product's tracking)"
+    ]

@@ -1,4 +1,5 @@
 """What the dataset holds and what it lacks: the coverage summary of notebook 00."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -23,8 +24,16 @@ def table_summary(ds: Dataset) -> pd.DataFrame:
             df, col = ds.tables[t], ROW_TIME.get(t, (None,))[0]
             n = len(df)
             first, last = (df[col].min(), df[col].max()) if col in df else (None, None)
-        rows.append(dict(table=t, file=ds.files[t].name, rows_in_file=ds.rows_in_file[t], rows_to_as_of=n,
-                         first=_day(first), last=_day(last)))
+        rows.append(
+            dict(
+                table=t,
+                file=ds.files[t].name,
+                rows_in_file=ds.rows_in_file[t],
+                rows_to_as_of=n,
+                first=_day(first),
+                last=_day(last),
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -34,18 +43,26 @@ def _day(ts) -> str:
 
 def disabled_features(ds: Dataset) -> pd.DataFrame:
     """Absent optional tables and columns, and what each absence switches off."""
-    rows = [dict(missing=f"table {t}", effect=SPECS[t].disables)
-            for t in TABLES if t not in ds.files and SPECS[t].disables]
-    rows += [dict(missing=f"column {t}.{c}", effect=OPTIONAL_COLUMN_EFFECTS.get((t, c), "not used yet"))
-             for t, cols in ds.missing_columns.items() for c in cols]
+    rows = [
+        dict(missing=f"table {t}", effect=SPECS[t].disables) for t in TABLES if t not in ds.files and SPECS[t].disables
+    ]
+    rows += [
+        dict(missing=f"column {t}.{c}", effect=OPTIONAL_COLUMN_EFFECTS.get((t, c), "not used yet"))
+        for t, cols in ds.missing_columns.items()
+        for c in cols
+    ]
     return pd.DataFrame(rows, columns=["missing", "effect"])
 
 
 def events_per_day(ds: Dataset) -> pd.DataFrame:
     """Daily event and active-user counts up to as_of (a gap or a cliff here is a pipeline problem)."""
-    return ds.connect().execute("""
+    return (
+        ds.connect()
+        .execute("""
         SELECT CAST(timestamp AS DATE) AS day, count(*) AS events, count(DISTINCT user_id) AS active_users
-        FROM events GROUP BY 1 ORDER BY 1""").df()
+        FROM events GROUP BY 1 ORDER BY 1""")
+        .df()
+    )
 
 
 def users_per_account(ds: Dataset) -> pd.Series:
@@ -56,15 +73,25 @@ def users_per_account(ds: Dataset) -> pd.Series:
 def event_catalogue(ds: Dataset) -> pd.DataFrame:
     """Every event name seen, its count, and where the taxonomy in dataset.yaml places it."""
     tax = ds.config.taxonomy
-    groups = {"core": tax.features.core, "expansion": tax.features.expansion, "advanced": tax.features.advanced,
-              "asset": tax.asset_creation, "collaboration": tax.collaboration}
+    groups = {
+        "core": tax.features.core,
+        "expansion": tax.features.expansion,
+        "advanced": tax.features.advanced,
+        "asset": tax.asset_creation,
+        "collaboration": tax.collaboration,
+    }
     active = set(tax.active_events) if tax.active_events is not None else None
     rows = []
     for event, n in sorted(ds.events.event_counts.items(), key=lambda kv: -kv[1]):
-        rows.append(dict(event=event, count=n,
-                         active=active is None or event in active,
-                         session=event == tax.session_event,
-                         groups=", ".join(g for g, names in groups.items() if event in names)))
+        rows.append(
+            dict(
+                event=event,
+                count=n,
+                active=active is None or event in active,
+                session=event == tax.session_event,
+                groups=", ".join(g for g, names in groups.items() if event in names),
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -75,9 +102,23 @@ def data_dictionary() -> pd.DataFrame:
         for required, cols in ((True, spec.required), (False, spec.optional)):
             for c, kind in cols.items():
                 expected = kind.describe()
-                rows.append(dict(table=t, column=c, required=required and spec.required_table,
-                                 required_if_table_present=required, expected=expected))
+                rows.append(
+                    dict(
+                        table=t,
+                        column=c,
+                        required=required and spec.required_table,
+                        required_if_table_present=required,
+                        expected=expected,
+                    )
+                )
         if spec.other_columns is not None:
-            rows.append(dict(table=t, column="(any other column)", required=False,
-                             required_if_table_present=False, expected=spec.other_columns.describe()))
+            rows.append(
+                dict(
+                    table=t,
+                    column="(any other column)",
+                    required=False,
+                    required_if_table_present=False,
+                    expected=spec.other_columns.describe(),
+                )
+            )
     return pd.DataFrame(rows)

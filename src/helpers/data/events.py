@@ -5,6 +5,7 @@ over the Parquet/CSV file(s). Downstream code gets a DuckDB view ``events`` with
 contract's column names, the user's account attached, and only rows before the
 run's cutoff.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,12 +22,12 @@ REQUIRED = ("user_id", "event", "timestamp")
 @dataclass
 class EventSource:
     path: Path
-    select: str                 # SQL: the source with our column names and a parsed timestamp
+    select: str  # SQL: the source with our column names and a parsed timestamp
     n_rows: int
     first: pd.Timestamp
     last: pd.Timestamp
     event_counts: dict[str, int]
-    orphans: int                # events whose user is not in users (dropped when allowed)
+    orphans: int  # events whose user is not in users (dropped when allowed)
     notes: list[str] = field(default_factory=list)
 
     def connect(self, users: pd.DataFrame, cut: pd.Timestamp) -> duckdb.DuckDBPyConnection:
@@ -64,19 +65,26 @@ def open_events(path: Path, renames: dict[str, str], users: pd.DataFrame, orphan
         columns = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
     except duckdb.Error as exc:
         if "unicode" in str(exc).lower() or "utf" in str(exc).lower():
-            raise DataContractError(f"{path.name}: not UTF-8 text; expected UTF-8: re-export the file as UTF-8") from None
+            raise DataContractError(
+                f"{path.name}: not UTF-8 text; expected UTF-8: re-export the file as UTF-8"
+            ) from None
         raise DataContractError(f"{path.name}: cannot be read as a table ({str(exc).splitlines()[0]})") from None
     ours = {renames.get(c, c): c for c in columns}
     missing = [c for c in REQUIRED if c not in ours]
     if missing:
         found = ", ".join(c for c in columns if c != "file_row_number")
-        raise DataContractError(f"{path.name}: missing required column '{missing[0]}' (found: {found}); "
-                                "map your name for it in dataset.yaml under tables.events.columns")
+        raise DataContractError(
+            f"{path.name}: missing required column '{missing[0]}' (found: {found}); "
+            "map your name for it in dataset.yaml under tables.events.columns"
+        )
     q = lambda c: '"' + ours[c].replace('"', '""') + '"'
     ts_raw = q("timestamp")
-    ts = ts_raw if columns[ours["timestamp"]].startswith("TIMESTAMP") else \
-        f"CAST(TRY_CAST({ts_raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
-    raw = f"""SELECT CAST({q('user_id')} AS VARCHAR) AS user_id, CAST({q('event')} AS VARCHAR) AS event,
+    ts = (
+        ts_raw
+        if columns[ours["timestamp"]].startswith("TIMESTAMP")
+        else f"CAST(TRY_CAST({ts_raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    )
+    raw = f"""SELECT CAST({q("user_id")} AS VARCHAR) AS user_id, CAST({q("event")} AS VARCHAR) AS event,
               {ts} AS timestamp, CAST({ts_raw} AS VARCHAR) AS raw_timestamp, file_row_number FROM {scan}"""
     con.execute(f"CREATE VIEW raw AS {raw}")
     _check_rows(con, path)
@@ -84,13 +92,16 @@ def open_events(path: Path, renames: dict[str, str], users: pd.DataFrame, orphan
     orphans = con.execute("SELECT count(*) FROM raw ANTI JOIN users_df USING (user_id)").fetchone()[0]
     notes = []
     if orphans:
-        example = con.execute("SELECT file_row_number, user_id FROM raw ANTI JOIN users_df USING (user_id) "
-                              "ORDER BY file_row_number LIMIT 3").fetchall()
+        example = con.execute(
+            "SELECT file_row_number, user_id FROM raw ANTI JOIN users_df USING (user_id) "
+            "ORDER BY file_row_number LIMIT 3"
+        ).fetchall()
         rows = ", ".join(f"row {r + 1} {u!r}" for r, u in example)
         msg = f"{path.name}: column 'user_id': {orphans:,} event(s) whose user is not in users ({rows})"
         if orphan_policy == "error":
-            raise DataContractError(msg + "; expected every event's user in users "
-                                    "(or set validation.orphan_events: drop in dataset.yaml)")
+            raise DataContractError(
+                msg + "; expected every event's user in users (or set validation.orphan_events: drop in dataset.yaml)"
+            )
         notes.append(msg + "; dropped (validation.orphan_events: drop)")
     n, first, last = con.execute("SELECT count(*), min(timestamp), max(timestamp) FROM raw").fetchone()
     counts = dict(con.execute("SELECT event, count(*) FROM raw GROUP BY event ORDER BY event").fetchall())
@@ -110,7 +121,9 @@ def _check_rows(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     for column, bad, expected, shown in checks:
         count = con.execute(f"SELECT count(*) FROM raw WHERE {bad}").fetchone()[0]
         if count:
-            example = con.execute(f"SELECT file_row_number, {shown} FROM raw WHERE {bad} "
-                                  "ORDER BY file_row_number LIMIT 3").fetchall()
-            raise DataContractError(rows_message(path.name, column, [r for r, _ in example],
-                                                 [v for _, v in example], expected, count))
+            example = con.execute(
+                f"SELECT file_row_number, {shown} FROM raw WHERE {bad} ORDER BY file_row_number LIMIT 3"
+            ).fetchall()
+            raise DataContractError(
+                rows_message(path.name, column, [r for r, _ in example], [v for _, v in example], expected, count)
+            )

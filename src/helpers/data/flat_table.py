@@ -5,6 +5,7 @@ blanks, currency signs and thousands separators, text categories, constant colum
 ID-like columns. Each column is parsed, kept as a number, one-hot encoded as a category,
 or dropped, and every decision is a row in ``notes``.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,16 +20,16 @@ from helpers.errors import DataContractError, rows_message
 POSITIVE = {"yes", "y", "true", "t", "1", "1.0", "churned", "churn", "lost", "cancelled", "canceled"}
 NEGATIVE = {"no", "n", "false", "f", "0", "0.0", "retained", "active", "renewed", "stayed"}
 BLANK = {"", "na", "n/a", "nan", "null", "none", "-", "--", "?"}
-MAX_CATEGORIES = 12        # a text column with more distinct values keeps the most common, the rest is 'other'
-NUMERIC_SHARE = 0.9        # share of non-blank cells that must parse for a column to count as numeric
+MAX_CATEGORIES = 12  # a text column with more distinct values keeps the most common, the rest is 'other'
+NUMERIC_SHARE = 0.9  # share of non-blank cells that must parse for a column to count as numeric
 
 
 @dataclass
 class FlatTable:
     ids: pd.Series
-    y: pd.Series               # True = churned
-    X: pd.DataFrame            # numeric model inputs (categories one-hot encoded)
-    notes: pd.DataFrame        # column, kind, action, reason
+    y: pd.Series  # True = churned
+    X: pd.DataFrame  # numeric model inputs (categories one-hot encoded)
+    notes: pd.DataFrame  # column, kind, action, reason
 
 
 def load(path: str | Path, id_column: str, label_column: str) -> FlatTable:
@@ -37,22 +38,38 @@ def load(path: str | Path, id_column: str, label_column: str) -> FlatTable:
     name = path.name
     for col in (id_column, label_column):
         if col not in raw:
-            raise DataContractError(f"{name}: missing column '{col}' (found: {', '.join(raw.columns)}); expected the "
-                                    f"{'id' if col == id_column else 'label'} column named by the parameters")
+            raise DataContractError(
+                f"{name}: missing column '{col}' (found: {', '.join(raw.columns)}); expected the "
+                f"{'id' if col == id_column else 'label'} column named by the parameters"
+            )
     raw = raw.apply(lambda s: s.str.strip())
     dup = raw[id_column].duplicated(keep=False)
     if dup.any():
-        raise DataContractError(rows_message(name, id_column, np.flatnonzero(dup), raw[id_column][dup],
-                                             f"each {id_column} once (duplicates)"))
+        raise DataContractError(
+            rows_message(
+                name, id_column, np.flatnonzero(dup), raw[id_column][dup], f"each {id_column} once (duplicates)"
+            )
+        )
     y, unlabelled = _labels(raw[label_column], name, label_column)
-    notes = [] if not unlabelled.any() else [
-        {"column": label_column, "kind": "label", "action": f"{int(unlabelled.sum())} row(s) left out",
-         "reason": "no label: the outcome is unknown"}]
+    notes = (
+        []
+        if not unlabelled.any()
+        else [
+            {
+                "column": label_column,
+                "kind": "label",
+                "action": f"{int(unlabelled.sum())} row(s) left out",
+                "reason": "no label: the outcome is unknown",
+            }
+        ]
+    )
     raw, y = raw[~unlabelled], y[~unlabelled]
     if y.nunique() < 2:
         only = "churned" if y.iloc[0] else "retained"
-        raise DataContractError(f"{name}: column '{label_column}': every one of the {len(y)} labelled row(s) is "
-                                f"{only}; expected both churned and retained accounts to learn the difference")
+        raise DataContractError(
+            f"{name}: column '{label_column}': every one of the {len(y)} labelled row(s) is "
+            f"{only}; expected both churned and retained accounts to learn the difference"
+        )
     parts = []
     for col in raw.columns.drop([id_column, label_column]):
         values, note = _column(raw[col], col)
@@ -60,8 +77,12 @@ def load(path: str | Path, id_column: str, label_column: str) -> FlatTable:
         if values is not None:
             parts.append(values)
     X = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=raw.index)
-    return FlatTable(raw[id_column].reset_index(drop=True), y.reset_index(drop=True), X.reset_index(drop=True),
-                     pd.DataFrame(notes, columns=["column", "kind", "action", "reason"]))
+    return FlatTable(
+        raw[id_column].reset_index(drop=True),
+        y.reset_index(drop=True),
+        X.reset_index(drop=True),
+        pd.DataFrame(notes, columns=["column", "kind", "action", "reason"]),
+    )
 
 
 def _labels(s: pd.Series, name: str, col: str) -> tuple[pd.Series, pd.Series]:
@@ -69,8 +90,15 @@ def _labels(s: pd.Series, name: str, col: str) -> tuple[pd.Series, pd.Series]:
     blank = low.isin(BLANK)
     bad = ~blank & ~low.isin(POSITIVE | NEGATIVE)
     if bad.any():
-        raise DataContractError(rows_message(name, col, np.flatnonzero(bad), s[bad],
-                                             "a churn label such as Yes/No, True/False, 1/0 or churned/retained"))
+        raise DataContractError(
+            rows_message(
+                name,
+                col,
+                np.flatnonzero(bad),
+                s[bad],
+                "a churn label such as Yes/No, True/False, 1/0 or churned/retained",
+            )
+        )
     return low.isin(POSITIVE), blank
 
 

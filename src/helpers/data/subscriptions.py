@@ -5,6 +5,7 @@ renewal is not churn). A spell that ends is a churn on its end date. An outcome 
 only counted once it is knowable: a window (t0, t1] is judged only when
 t1 + grace_days <= as_of, so a customer who might still renew is never called lost.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -31,13 +32,15 @@ def active_at(spell_table: pd.DataFrame, t: pd.Timestamp) -> pd.Index:
     return pd.Index(spell_table.loc[on, "account_id"].unique())
 
 
-def churned_within(spell_table: pd.DataFrame, t0: pd.Timestamp, days: int, as_of: pd.Timestamp,
-                   grace_days: int) -> pd.Series:
+def churned_within(
+    spell_table: pd.DataFrame, t0: pd.Timestamp, days: int, as_of: pd.Timestamp, grace_days: int
+) -> pd.Series:
     """For accounts active at t0: did their spell end in (t0, t0 + days]? Raises if not yet knowable."""
     t1 = t0 + pd.Timedelta(days=days)
     if t1 + pd.Timedelta(days=grace_days) > as_of:
-        raise ValueError(f"outcome window to {t1.date()} is not closed by as_of {as_of.date()} "
-                         f"(plus {grace_days} grace days)")
+        raise ValueError(
+            f"outcome window to {t1.date()} is not closed by as_of {as_of.date()} (plus {grace_days} grace days)"
+        )
     on = (spell_table.start <= t0) & (spell_table.end.isna() | (spell_table.end > t0))
     live = spell_table[on]
     ended = live.end.notna() & (live.end <= t1)

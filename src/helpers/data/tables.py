@@ -4,6 +4,7 @@ Tables are read as text and checked by pandera *before* conversion, so a bad val
 reported with its row and its raw text ("line 7: 'yesterday'"), not as a NaN later.
 Each column kind knows its checks, its conversion, and how to say what it expected.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ def _numbers(s: pd.Series) -> pd.Series:
 @dataclass(frozen=True)
 class Kind:
     """A column kind: checks on the raw text, and the conversion once they pass."""
+
     expected: str
     nullable: bool = True
 
@@ -86,6 +88,7 @@ class Number(Kind):
             if self.integer:
                 good &= x == x.round()
             return good | s.isna()
+
         return [pa.Check(ok, error=self.describe())]
 
     def convert(self, s):
@@ -133,10 +136,10 @@ class TableSpec:
     name: str
     required: dict[str, Kind]
     optional: dict[str, Kind] = field(default_factory=dict)
-    key: str | None = None            # unique per row
+    key: str | None = None  # unique per row
     required_table: bool = False
     other_columns: Kind | None = None  # kind for any column not named here (assessments' ratings)
-    disables: str = ""                 # what is lost without this table
+    disables: str = ""  # what is lost without this table
 
     def kinds(self, columns) -> dict[str, Kind]:
         named = {**self.required, **self.optional}
@@ -144,39 +147,95 @@ class TableSpec:
         return {c: k for c, k in {**named, **extra}.items() if c in columns}
 
     def schema(self, columns) -> pa.DataFrameSchema:
-        cols = {c: pa.Column(str, checks=k.checks(), nullable=k.nullable,
-                             unique=(c == self.key), required=True)
-                for c, k in self.kinds(columns).items()}
+        cols = {
+            c: pa.Column(str, checks=k.checks(), nullable=k.nullable, unique=(c == self.key), required=True)
+            for c, k in self.kinds(columns).items()
+        }
         return pa.DataFrameSchema(cols, strict=False)
 
 
-SPECS: dict[str, TableSpec] = {t.name: t for t in (
-    TableSpec("accounts", {"account_id": ID},
-              {"segment": TEXT, "csm": TEXT, "seats_purchased": COUNT, "contract_start": DATE, "name": TEXT,
-               "industry": TEXT, "plan": TEXT, "arr": MONEY, "renewal_date": DATE},
-              key="account_id", required_table=True),
-    TableSpec("users", {"user_id": ID, "account_id": ID}, {"role": TEXT, "created_at": DATE},
-              key="user_id", required_table=True),
-    TableSpec("events", {"user_id": ID, "event": ID, "timestamp": REQUIRED_DATE},
-              {"account_id": TEXT, "value": Number()}, required_table=True),
-    TableSpec("subscriptions", {"account_id": ID, "start_date": REQUIRED_DATE, "end_date": DATE, "mrr": MONEY},
-              {"seats": COUNT, "product": TEXT, "billing_period": TEXT}, required_table=True),
-    TableSpec("csm_labels", {"user_id": ID, "label": Choice(values=("expert", "intermediate"), nullable=False)},
-              {"labeled_by": TEXT, "labeled_at": DATE}, key="user_id",
-              disables="the expert-user method (notebooks 01-07) and expert share downstream"),
-    TableSpec("tickets", {"account_id": ID, "opened_at": REQUIRED_DATE},
-              {"ticket_id": TEXT, "closed_at": DATE, "priority": TEXT, "escalated": Flag(),
-               "csat": Number(lo=1, hi=5, integer=True)},
-              disables="the support component of the health score"),
-    TableSpec("nps", {"account_id": ID, "responded_at": REQUIRED_DATE,
-                      "score": Number(lo=0, hi=10, integer=True, nullable=False)}, {"user_id": TEXT},
-              disables="NPS in the engagement component"),
-    TableSpec("touchpoints", {"account_id": ID, "date": REQUIRED_DATE, "kind": TEXT},
-              {"status": Choice(values=("held", "cancelled", "no_show"))},
-              disables="CSM touchpoints in the engagement component"),
-    TableSpec("assessments", {"account_id": ID, "assessed_at": REQUIRED_DATE}, other_columns=RATING,
-              disables="the relationships component (CSM assessments)"),
-)}
+SPECS: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        TableSpec(
+            "accounts",
+            {"account_id": ID},
+            {
+                "segment": TEXT,
+                "csm": TEXT,
+                "seats_purchased": COUNT,
+                "contract_start": DATE,
+                "name": TEXT,
+                "industry": TEXT,
+                "plan": TEXT,
+                "arr": MONEY,
+                "renewal_date": DATE,
+            },
+            key="account_id",
+            required_table=True,
+        ),
+        TableSpec(
+            "users",
+            {"user_id": ID, "account_id": ID},
+            {"role": TEXT, "created_at": DATE},
+            key="user_id",
+            required_table=True,
+        ),
+        TableSpec(
+            "events",
+            {"user_id": ID, "event": ID, "timestamp": REQUIRED_DATE},
+            {"account_id": TEXT, "value": Number()},
+            required_table=True,
+        ),
+        TableSpec(
+            "subscriptions",
+            {"account_id": ID, "start_date": REQUIRED_DATE, "end_date": DATE, "mrr": MONEY},
+            {"seats": COUNT, "product": TEXT, "billing_period": TEXT},
+            required_table=True,
+        ),
+        TableSpec(
+            "csm_labels",
+            {"user_id": ID, "label": Choice(values=("expert", "intermediate"), nullable=False)},
+            {"labeled_by": TEXT, "labeled_at": DATE},
+            key="user_id",
+            disables="the expert-user method (notebooks 01-07) and expert share downstream",
+        ),
+        TableSpec(
+            "tickets",
+            {"account_id": ID, "opened_at": REQUIRED_DATE},
+            {
+                "ticket_id": TEXT,
+                "closed_at": DATE,
+                "priority": TEXT,
+                "escalated": Flag(),
+                "csat": Number(lo=1, hi=5, integer=True),
+            },
+            disables="the support component of the health score",
+        ),
+        TableSpec(
+            "nps",
+            {
+                "account_id": ID,
+                "responded_at": REQUIRED_DATE,
+                "score": Number(lo=0, hi=10, integer=True, nullable=False),
+            },
+            {"user_id": TEXT},
+            disables="NPS in the engagement component",
+        ),
+        TableSpec(
+            "touchpoints",
+            {"account_id": ID, "date": REQUIRED_DATE, "kind": TEXT},
+            {"status": Choice(values=("held", "cancelled", "no_show"))},
+            disables="CSM touchpoints in the engagement component",
+        ),
+        TableSpec(
+            "assessments",
+            {"account_id": ID, "assessed_at": REQUIRED_DATE},
+            other_columns=RATING,
+            disables="the relationships component (CSM assessments)",
+        ),
+    )
+}
 
 # What an absent optional column costs, said in notebook 00.
 OPTIONAL_COLUMN_EFFECTS = {

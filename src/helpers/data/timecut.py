@@ -5,6 +5,7 @@ next day. Every table is cut here, once, at load time, so no notebook can leak
 the future by accident. A running subscription or an open ticket at the cutoff
 shows no end date, as an export taken that day would.
 """
+
 from __future__ import annotations
 
 import pandas as pd

@@ -7,6 +7,7 @@ does not dominate. A bootstrap shows how far the line would move with other user
 labelled. An analyst may override a line; the override is recorded beside the
 line the data chose.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -46,8 +47,9 @@ def bootstrap_cuts(x, is_expert, direction: str, n_boot: int = 200, seed: int = 
     return np.array(cuts)
 
 
-def fit(table: pd.DataFrame, measure_stats: pd.DataFrame, top: int = 12, overrides=None,
-        n_boot: int = 200, seed: int = 42) -> pd.DataFrame:
+def fit(
+    table: pd.DataFrame, measure_stats: pd.DataFrame, top: int = 12, overrides=None, n_boot: int = 200, seed: int = 42
+) -> pd.DataFrame:
     """Boundaries for the ``top`` strongest kept measures, with stability and any overrides applied."""
     chosen = measure_stats[measure_stats.status == "kept"].head(top)
     y = (table.label == "expert").to_numpy()
@@ -59,19 +61,28 @@ def fit(table: pd.DataFrame, measure_stats: pd.DataFrame, top: int = 12, overrid
         boot = bootstrap_cuts(x, y, r.direction, n_boot, seed) if n_boot else np.array([cut])
         boundary = overrides.get(r.measure, cut)
         side = x >= boundary if r.direction == "higher" else x <= boundary
-        rows.append({
-            "measure": r.measure, "direction": r.direction, "effect_size": r.effect_size,
-            "data_boundary": cut, "boundary": boundary,
-            "source": "override" if r.measure in overrides else "data",
-            "boundary_lo": np.percentile(boot, 5), "boundary_hi": np.percentile(boot, 95),
-            "experts_on_expert_side": side[y].mean(), "intermediates_on_expert_side": side[~y].mean(),
-            "balanced_accuracy": (side[y].mean() + (1 - side[~y].mean())) / 2, "data_balanced_accuracy": ba,
-        })
+        rows.append(
+            {
+                "measure": r.measure,
+                "direction": r.direction,
+                "effect_size": r.effect_size,
+                "data_boundary": cut,
+                "boundary": boundary,
+                "source": "override" if r.measure in overrides else "data",
+                "boundary_lo": np.percentile(boot, 5),
+                "boundary_hi": np.percentile(boot, 95),
+                "experts_on_expert_side": side[y].mean(),
+                "intermediates_on_expert_side": side[~y].mean(),
+                "balanced_accuracy": (side[y].mean() + (1 - side[~y].mean())) / 2,
+                "data_balanced_accuracy": ba,
+            }
+        )
     out = pd.DataFrame(rows)
     if len(out):
         spread = (out.boundary_hi - out.boundary_lo) / out.data_boundary.abs().where(lambda s: s > 0)
-        out["stability"] = np.where(spread.fillna(np.inf) <= 0.5, "stable",
-                                    np.where(spread.fillna(np.inf) <= 1.0, "moderate", "unstable"))
+        out["stability"] = np.where(
+            spread.fillna(np.inf) <= 0.5, "stable", np.where(spread.fillna(np.inf) <= 1.0, "moderate", "unstable")
+        )
     return out
 
 
@@ -88,8 +99,9 @@ def parse_overrides(value, allowed: list[str]) -> dict[str, float]:
     out = {}
     for name, v in dict(value).items():
         if name not in allowed:
-            raise ConfigError(f"boundary_overrides: '{name}' is not one of the boundary measures "
-                              f"({', '.join(allowed)})")
+            raise ConfigError(
+                f"boundary_overrides: '{name}' is not one of the boundary measures ({', '.join(allowed)})"
+            )
         try:
             out[name] = float(v)
         except (TypeError, ValueError):

@@ -5,6 +5,7 @@ people who work beside the users name the strong ones and the middling ones. The
 method then learns from these two cohorts what expertise looks like in the data.
 Cohorts too small to learn from are reported here, with the reason.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,19 +31,25 @@ class CohortError(DataContractError):
 def unusable_reason(ds: Dataset) -> str | None:
     """Why the expert-user method cannot run on this dataset, or None when it can."""
     if "csm_labels" not in ds.tables:
-        return ("no csm_labels table: the expert-user method (notebooks 01-07) needs the CSMs' expert and "
-                "intermediate labels, so user tags and expert share are absent from this run")
+        return (
+            "no csm_labels table: the expert-user method (notebooks 01-07) needs the CSMs' expert and "
+            "intermediate labels, so user tags and expert share are absent from this run"
+        )
     labels = ds.tables["csm_labels"]
     counts = labels.label.value_counts().reindex(LABELS, fill_value=0)
     name = ds.files["csm_labels"].name
     if (counts == 0).any():
         only = counts.idxmax()
-        return (f"{name}: column 'label': every one of the {int(counts.sum())} label(s) is '{only}'; expected both "
-                "'expert' and 'intermediate': the method learns from the difference between the two cohorts")
+        return (
+            f"{name}: column 'label': every one of the {int(counts.sum())} label(s) is '{only}'; expected both "
+            "'expert' and 'intermediate': the method learns from the difference between the two cohorts"
+        )
     if (counts < HARD_MIN).any():
         small = counts.idxmin()
-        return (f"{name}: column 'label': only {int(counts[small])} '{small}' label(s) up to as_of; expected at "
-                f"least {HARD_MIN} per cohort (and {ADVISED_MIN} for firm conclusions): ask the CSMs for more")
+        return (
+            f"{name}: column 'label': only {int(counts[small])} '{small}' label(s) up to as_of; expected at "
+            f"least {HARD_MIN} per cohort (and {ADVISED_MIN} for firm conclusions): ask the CSMs for more"
+        )
     return None
 
 
@@ -73,9 +80,11 @@ def sizes(cohort: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
     out = out.reindex(list(LABELS)).fillna(0).astype(int)
     out["share_of_labels"] = (out.users / out.users.sum()).round(3)
     out["share_of_all_users"] = (out.users / len(users)).round(4)
-    out["verdict"] = np.where(out.users < HARD_MIN, f"too small (< {HARD_MIN}): the method steps aside",
-                              np.where(out.users < ADVISED_MIN, f"small (< {ADVISED_MIN}): read results as tentative",
-                                       "large enough"))
+    out["verdict"] = np.where(
+        out.users < HARD_MIN,
+        f"too small (< {HARD_MIN}): the method steps aside",
+        np.where(out.users < ADVISED_MIN, f"small (< {ADVISED_MIN}): read results as tentative", "large enough"),
+    )
     return out.rename_axis("cohort").reset_index()
 
 
@@ -106,6 +115,8 @@ def role_mix(cohort: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
 
 def size_warnings(table: pd.DataFrame) -> list[str]:
     small = table[table.users < ADVISED_MIN]
-    return [f"The {r.cohort} cohort has {r.users} users (< {ADVISED_MIN}): effect sizes and boundaries below "
-            "will have wide intervals; treat them as tentative and ask the CSMs for more labels."
-            for r in small.itertuples()]
+    return [
+        f"The {r.cohort} cohort has {r.users} users (< {ADVISED_MIN}): effect sizes and boundaries below "
+        "will have wide intervals; treat them as tentative and ask the CSMs for more labels."
+        for r in small.itertuples()
+    ]

@@ -13,6 +13,7 @@ each fold and measure it honestly on users it never saw.
 The model is saved as a versioned JSON file: later runs tag with the same model
 instead of quietly retraining on next month's labels.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,15 +29,14 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from helpers.expert import boundaries
-from helpers.expert import separation
 from helpers.errors import ConfigError
+from helpers.expert import boundaries, separation
 
 SCHEMA = "workbook.expert_model/1"
-TIER_EFFECT = (1.2, 0.8)          # |g| at least 1.2: tier 1; at least 0.8: tier 2; else tier 3
+TIER_EFFECT = (1.2, 0.8)  # |g| at least 1.2: tier 1; at least 0.8: tier 2; else tier 3
 TIER_WEIGHT = {1: 3.0, 2: 2.0, 3: 1.0}
 BEGINNER_QUANTILE = 0.10
-SCALE_SD = 0.5                    # soft-point scale, in within-cohort standard deviations          # beginners score below what 90 % of labelled intermediates score
+SCALE_SD = 0.5  # soft-point scale, in within-cohort standard deviations          # beginners score below what 90 % of labelled intermediates score
 
 
 @dataclass
@@ -46,15 +46,15 @@ class Settings:
     min_effect: float = 0.5
     max_correlation: float = 0.8
     alpha: float = 0.05
-    n_boot_effect: int = 1000        # bootstrap draws for effect-size intervals
-    n_boot_boundary: int = 200       # bootstrap draws for boundary stability
+    n_boot_effect: int = 1000  # bootstrap draws for effect-size intervals
+    n_boot_boundary: int = 200  # bootstrap draws for boundary stability
     seed: int = 42
 
 
 @dataclass
 class ExpertModel:
-    measures: list[dict]               # name, direction, boundary, source, effect_size, tier, weight
-    cutoffs: dict[str, float]          # expert, beginner (score 0-100)
+    measures: list[dict]  # name, direction, boundary, source, effect_size, tier, weight
+    cutoffs: dict[str, float]  # expert, beginner (score 0-100)
     settings: dict
     training: dict = field(default_factory=dict)
     validation: dict = field(default_factory=dict)
@@ -90,8 +90,10 @@ def score(user_measures: pd.DataFrame, model_measures: list[dict]) -> pd.Series:
     """0-100: the share of the model's weight a user earns by being on the expert side of each boundary."""
     missing = [m["name"] for m in model_measures if m["name"] not in user_measures]
     if missing:
-        raise ConfigError(f"expert model: measure(s) {', '.join(missing)} are not in this dataset's catalogue; "
-                          "the taxonomy changed since the model was trained: retrain it (expert_model: train)")
+        raise ConfigError(
+            f"expert model: measure(s) {', '.join(missing)} are not in this dataset's catalogue; "
+            "the taxonomy changed since the model was trained: retrain it (expert_model: train)"
+        )
     total = sum(m["weight"] for m in model_measures)
     earned = np.zeros(len(user_measures))
     for m in model_measures:
@@ -115,13 +117,21 @@ def fit(table: pd.DataFrame, user_measures: pd.DataFrame, settings: Settings, ov
 
 def select_measures(table: pd.DataFrame, user_measures: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Step 4: the ranked statistics table, with non-separating and duplicate measures set aside."""
-    stats = separation.cohort_stats(table, separation.measure_names(user_measures), n_boot=settings.n_boot_effect,
-                                    seed=settings.seed, alpha=settings.alpha, min_effect=settings.min_effect)
+    stats = separation.cohort_stats(
+        table,
+        separation.measure_names(user_measures),
+        n_boot=settings.n_boot_effect,
+        seed=settings.seed,
+        alpha=settings.alpha,
+        min_effect=settings.min_effect,
+    )
     stats = separation.prune_duplicates(stats, user_measures, settings.max_correlation)
     if not (stats.status == "kept").any():
-        raise ConfigError("no measure separates the CSMs' experts from their intermediates (every measure was "
-                          "constant, not significant or too small a difference): check the labels with the CSMs "
-                          "or widen the dimensional space")
+        raise ConfigError(
+            "no measure separates the CSMs' experts from their intermediates (every measure was "
+            "constant, not significant or too small a difference): check the labels with the CSMs "
+            "or widen the dimensional space"
+        )
     return stats
 
 
@@ -129,22 +139,39 @@ def build(table: pd.DataFrame, stats: pd.DataFrame, bounds: pd.DataFrame, settin
     """Step 6: tiers and weights on the boundary measures, soft-point scales, and cutoffs from labelled users."""
     bounds = weigh(bounds)
     sd = stats.set_index("measure")
-    pooled = np.sqrt((sd.expert_sd ** 2 + sd.intermediate_sd ** 2) / 2)
-    measures = [{"name": r.measure, "direction": r.direction, "boundary": float(r.boundary),
-                 "scale": float(SCALE_SD * pooled[r.measure]) or 1.0,
-                 "data_boundary": float(r.data_boundary), "source": r.source,
-                 "effect_size": round(float(r.effect_size), 4), "tier": int(r.tier), "weight": float(r.weight)}
-                for r in bounds.itertuples()]
+    pooled = np.sqrt((sd.expert_sd**2 + sd.intermediate_sd**2) / 2)
+    measures = [
+        {
+            "name": r.measure,
+            "direction": r.direction,
+            "boundary": float(r.boundary),
+            "scale": float(SCALE_SD * pooled[r.measure]) or 1.0,
+            "data_boundary": float(r.data_boundary),
+            "source": r.source,
+            "effect_size": round(float(r.effect_size), 4),
+            "tier": int(r.tier),
+            "weight": float(r.weight),
+        }
+        for r in bounds.itertuples()
+    ]
     y = (table.label == "expert").to_numpy()
     cutoffs = choose_cutoffs(score(table, measures).to_numpy(), y)
-    return ExpertModel(measures=measures, cutoffs=cutoffs, settings=asdict(settings),
-                       training={"experts": int(y.sum()), "intermediates": int((~y).sum())})
+    return ExpertModel(
+        measures=measures,
+        cutoffs=cutoffs,
+        settings=asdict(settings),
+        training={"experts": int(y.sum()), "intermediates": int((~y).sum())},
+    )
 
 
 def tags_from_scores(scores: pd.Series, cutoffs: dict[str, float]) -> pd.Series:
-    return pd.Series(np.where(scores >= cutoffs["expert"], "Expert",
-                              np.where(scores < cutoffs["beginner"], "Beginner", "Intermediate")),
-                     index=scores.index, name="tag")
+    return pd.Series(
+        np.where(
+            scores >= cutoffs["expert"], "Expert", np.where(scores < cutoffs["beginner"], "Beginner", "Intermediate")
+        ),
+        index=scores.index,
+        name="tag",
+    )
 
 
 def cross_validate(table: pd.DataFrame, user_measures: pd.DataFrame, settings: Settings, folds: int = 5) -> dict:
@@ -160,18 +187,28 @@ def cross_validate(table: pd.DataFrame, user_measures: pd.DataFrame, settings: S
         names = [m["name"] for m in model.measures]
         lr = _logistic(settings.seed).fit(table.iloc[train][names], y[train])
         lr_predicted[test] = lr.predict(table.iloc[test][names]).astype(bool)
-    return {"method": f"{folds}-fold stratified cross-validation, the whole fit repeated per fold",
-            "n": int(len(y)), **_confusion(y, predicted),
-            "logistic_balanced_accuracy": round(_balanced_accuracy(y, lr_predicted), 4)}
+    return {
+        "method": f"{folds}-fold stratified cross-validation, the whole fit repeated per fold",
+        "n": len(y),
+        **_confusion(y, predicted),
+        "logistic_balanced_accuracy": round(_balanced_accuracy(y, lr_predicted), 4),
+    }
 
 
 def _confusion(y, pred) -> dict:
     tp, fn = int((y & pred).sum()), int((y & ~pred).sum())
     fp, tn = int((~y & pred).sum()), int((~y & ~pred).sum())
-    return {"confusion": {"expert_tagged_expert": tp, "expert_tagged_other": fn,
-                          "intermediate_tagged_expert": fp, "intermediate_tagged_other": tn},
-            "sensitivity": round(tp / max(tp + fn, 1), 4), "specificity": round(tn / max(tn + fp, 1), 4),
-            "balanced_accuracy": round(_balanced_accuracy(y, pred), 4)}
+    return {
+        "confusion": {
+            "expert_tagged_expert": tp,
+            "expert_tagged_other": fn,
+            "intermediate_tagged_expert": fp,
+            "intermediate_tagged_other": tn,
+        },
+        "sensitivity": round(tp / max(tp + fn, 1), 4),
+        "specificity": round(tn / max(tn + fp, 1), 4),
+        "balanced_accuracy": round(_balanced_accuracy(y, pred), 4),
+    }
 
 
 def _balanced_accuracy(y, pred) -> float:
@@ -180,9 +217,12 @@ def _balanced_accuracy(y, pred) -> float:
 
 def _logistic(seed: int):
     """L2-regularised, strength chosen by an inner cross-validation on balanced accuracy."""
-    inner = GridSearchCV(LogisticRegression(class_weight="balanced", max_iter=2000),
-                         {"C": np.logspace(-3, 2, 11)}, scoring="balanced_accuracy",
-                         cv=StratifiedKFold(5, shuffle=True, random_state=seed))
+    inner = GridSearchCV(
+        LogisticRegression(class_weight="balanced", max_iter=2000),
+        {"C": np.logspace(-3, 2, 11)},
+        scoring="balanced_accuracy",
+        cv=StratifiedKFold(5, shuffle=True, random_state=seed),
+    )
     return make_pipeline(StandardScaler(), inner)
 
 
@@ -200,20 +240,39 @@ def logistic_check(table: pd.DataFrame, bounds: pd.DataFrame, seed: int = 42) ->
     sign_ok = np.sign(coef) == np.where(out.direction == "higher", 1, -1)
     third = max(1, len(out) // 3)
     out["agreement"] = np.select(
-        [np.abs(coef) < 1e-9, ~sign_ok, (out.tier == 1) & (out.lr_rank > len(out) - third),
-         (out.tier == 3) & (out.lr_rank <= third)],
-        ["regression drops it (redundant given the others)", "regression gives the opposite sign",
-         "tier 1, but among the regression's weakest", "tier 3, but among the regression's strongest"],
-        default="agree")
+        [
+            np.abs(coef) < 1e-9,
+            ~sign_ok,
+            (out.tier == 1) & (out.lr_rank > len(out) - third),
+            (out.tier == 3) & (out.lr_rank <= third),
+        ],
+        [
+            "regression drops it (redundant given the others)",
+            "regression gives the opposite sign",
+            "tier 1, but among the regression's weakest",
+            "tier 3, but among the regression's strongest",
+        ],
+        default="agree",
+    )
     return out
 
 
-def train(table: pd.DataFrame, user_measures: pd.DataFrame, stats: pd.DataFrame, bounds: pd.DataFrame,
-          settings: Settings, trained_as_of, dataset: str) -> ExpertModel:
+def train(
+    table: pd.DataFrame,
+    user_measures: pd.DataFrame,
+    stats: pd.DataFrame,
+    bounds: pd.DataFrame,
+    settings: Settings,
+    trained_as_of,
+    dataset: str,
+) -> ExpertModel:
     """The model from this run's steps 4-5, validated by cross-validation of the whole fit."""
     model = build(table, stats, bounds, settings)
-    model.training |= {"as_of": str(pd.Timestamp(trained_as_of).date()), "dataset": dataset,
-                       "overridden_boundaries": [m["name"] for m in model.measures if m["source"] == "override"]}
+    model.training |= {
+        "as_of": str(pd.Timestamp(trained_as_of).date()),
+        "dataset": dataset,
+        "overridden_boundaries": [m["name"] for m in model.measures if m["source"] == "override"],
+    }
     model.validation = cross_validate(table, user_measures, settings)
     return model
 
@@ -241,18 +300,36 @@ def weights_table(model: ExpertModel) -> pd.DataFrame:
 
 def validation_table(model: ExpertModel) -> pd.DataFrame:
     v = model.validation
-    return pd.DataFrame({"figure": ["labelled users", "balanced accuracy", "sensitivity (experts found)",
-                                    "specificity (intermediates kept out)", "logistic regression, balanced accuracy"],
-                         "value": [v.get("n"), v.get("balanced_accuracy"), v.get("sensitivity"), v.get("specificity"),
-                                   v.get("logistic_balanced_accuracy")]})
+    return pd.DataFrame(
+        {
+            "figure": [
+                "labelled users",
+                "balanced accuracy",
+                "sensitivity (experts found)",
+                "specificity (intermediates kept out)",
+                "logistic regression, balanced accuracy",
+            ],
+            "value": [
+                v.get("n"),
+                v.get("balanced_accuracy"),
+                v.get("sensitivity"),
+                v.get("specificity"),
+                v.get("logistic_balanced_accuracy"),
+            ],
+        }
+    )
 
 
 def confusion_frame(model: ExpertModel) -> pd.DataFrame:
     c = model.validation["confusion"]
-    return pd.DataFrame([[c["expert_tagged_expert"], c["expert_tagged_other"]],
-                         [c["intermediate_tagged_expert"], c["intermediate_tagged_other"]]],
-                        index=pd.Index(["expert", "intermediate"], name="CSM label"),
-                        columns=pd.Index(["Expert", "not Expert"], name="model tag"))
+    return pd.DataFrame(
+        [
+            [c["expert_tagged_expert"], c["expert_tagged_other"]],
+            [c["intermediate_tagged_expert"], c["intermediate_tagged_other"]],
+        ],
+        index=pd.Index(["expert", "intermediate"], name="CSM label"),
+        columns=pd.Index(["Expert", "not Expert"], name="model tag"),
+    )
 
 
 def save(model: ExpertModel, path: Path) -> Path:

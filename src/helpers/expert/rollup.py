@@ -6,6 +6,7 @@ so each user counts with their role's weight from ``dataset.yaml``. Activity
 (Product Activity Coefficient, feature adoption) is measured on the account as a
 whole, and seat utilisation compares active users with the seats paid for.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,25 +14,28 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from helpers.measures import engine as measure_engine
 from helpers.data import subscriptions as outcomes
-from helpers.expert import tagging
 from helpers.data.contract import Dataset
-from helpers.measures.engine import window_dates, sql_list
-from helpers.measures.catalogue import PAC_WEEKS, active_events, groups
 from helpers.data.timecut import cut_table, cutoff
+from helpers.expert import tagging
+from helpers.measures import engine as measure_engine
+from helpers.measures.catalogue import PAC_WEEKS, active_events, groups
+from helpers.measures.engine import sql_list, window_dates
 
 TAG_COLUMNS = {"Expert": "experts", "Intermediate": "intermediates", "Beginner": "beginners", "Inactive": "inactive"}
 
 
-def account_rollup(ds: Dataset, user_measures: pd.DataFrame, tags: pd.DataFrame | None,
-                   window_days: int = 90) -> pd.DataFrame:
+def account_rollup(
+    ds: Dataset, user_measures: pd.DataFrame, tags: pd.DataFrame | None, window_days: int = 90
+) -> pd.DataFrame:
     """One row per account known at as_of; tag columns only when tags exist."""
     users = ds.tables["users"]
     accounts = ds.tables["accounts"][["account_id"] + [c for c in ("segment", "csm") if c in ds.tables["accounts"]]]
     out = accounts.set_index("account_id")
     out["users"] = users.groupby("account_id").size().reindex(out.index, fill_value=0)
-    out["active_users"] = (user_measures.active_days > 0).groupby(user_measures.account_id).sum().reindex(out.index, fill_value=0)
+    out["active_users"] = (
+        (user_measures.active_days > 0).groupby(user_measures.account_id).sum().reindex(out.index, fill_value=0)
+    )
     if tags is not None:
         out = out.join(tags_per_account(tags, users, ds.config.roles))
     out = out.join(account_activity(ds, window_days))
@@ -64,15 +68,17 @@ def account_activity(ds: Dataset, window_days: int = 90) -> pd.DataFrame:
     t = window_dates(ds, window_days)
     active = f"event IN {sql_list(active_events(ds.config, ds.events.event_counts))}"
     feature_groups = {g: e for g, e in groups(ds.config).items() if g in ("core", "expansion", "advanced") and e}
-    adoption = "".join(f", count(DISTINCT event) FILTER (WHERE event IN {sql_list(e)}) / {len(e)} AS {g}_adoption"
-                       for g, e in feature_groups.items())
+    adoption = "".join(
+        f", count(DISTINCT event) FILTER (WHERE event IN {sql_list(e)}) / {len(e)} AS {g}_adoption"
+        for g, e in feature_groups.items()
+    )
     week = t["week"].replace("day", "CAST(timestamp AS DATE)")
     con = ds.connect()
     df = con.execute(f"""
         SELECT account_id,
-          count(DISTINCT {week}) FILTER (WHERE timestamp >= {t['pac_start']} AND timestamp < {t['pac_end']})
+          count(DISTINCT {week}) FILTER (WHERE timestamp >= {t["pac_start"]} AND timestamp < {t["pac_end"]})
             AS activity_coefficient {adoption}
-        FROM events WHERE timestamp >= {t['win']} AND {active} GROUP BY account_id ORDER BY account_id""").df()
+        FROM events WHERE timestamp >= {t["win"]} AND {active} GROUP BY account_id ORDER BY account_id""").df()
     con.close()
     return df.set_index("account_id").astype(float).round(3)
 
@@ -86,33 +92,43 @@ def activity_history(ds: Dataset, accounts: list[str], weeks: int = 26) -> pd.Da
     con = ds.connect()
     con.register("wanted", pd.DataFrame({"account_id": accounts}))
     seen = con.execute(f"""SELECT DISTINCT account_id, {week} AS week FROM events
-        WHERE timestamp >= {t['win']} AND timestamp < {t['pac_end']} AND {active}
+        WHERE timestamp >= {t["win"]} AND timestamp < {t["pac_end"]} AND {active}
           AND account_id IN (SELECT account_id FROM wanted)""").df()
     con.close()
     end = measure_engine.pac_end(ds)
     grid = pd.date_range(end=end - pd.Timedelta(weeks=1), periods=weeks + PAC_WEEKS - 1, freq="7D")
-    hit = (seen.assign(on=1).pivot_table(index="week", columns="account_id", values="on", aggfunc="max")
-           .reindex(index=grid, columns=accounts).fillna(0))
-    pac = hit.rolling(PAC_WEEKS, min_periods=PAC_WEEKS).sum().iloc[PAC_WEEKS - 1:]
+    hit = (
+        seen.assign(on=1)
+        .pivot_table(index="week", columns="account_id", values="on", aggfunc="max")
+        .reindex(index=grid, columns=accounts)
+        .fillna(0)
+    )
+    pac = hit.rolling(PAC_WEEKS, min_periods=PAC_WEEKS).sum().iloc[PAC_WEEKS - 1 :]
     # label each value with the end of its last week (the day the coefficient would be read)
     pac.index = pac.index + pd.Timedelta(days=7)
-    return pac.rename_axis("week").reset_index().melt(id_vars="week", var_name="account_id",
-                                                      value_name="activity_coefficient")
+    return (
+        pac.rename_axis("week")
+        .reset_index()
+        .melt(id_vars="week", var_name="account_id", value_name="activity_coefficient")
+    )
 
 
 def at(ds: Dataset, as_of: pd.Timestamp) -> Dataset:
     """The same dataset seen from an earlier date (tables re-cut; events cut by the connection)."""
     cut = cutoff(as_of)
-    return dataclasses.replace(ds, as_of=pd.Timestamp(as_of),
-                               tables={name: cut_table(name, df, cut) for name, df in ds.tables.items()})
+    return dataclasses.replace(
+        ds, as_of=pd.Timestamp(as_of), tables={name: cut_table(name, df, cut) for name, df in ds.tables.items()}
+    )
 
 
-def churn_by_expert_share(rollup_then: pd.DataFrame, churned: pd.Series,
-                          bands=(-0.1, 0, 20, 40, 100)) -> pd.DataFrame:
+def churn_by_expert_share(rollup_then: pd.DataFrame, churned: pd.Series, bands=(-0.1, 0, 20, 40, 100)) -> pd.DataFrame:
     """Churn rate by band of weighted expert share, with n and a 95 % Wilson interval."""
     df = rollup_then.set_index("account_id").join(churned, how="inner")
-    df["band"] = pd.cut(df.weighted_expert_share.fillna(0), list(bands),
-                        labels=[_band_label(a, b) for a, b in zip(bands[:-1], bands[1:])])
+    df["band"] = pd.cut(
+        df.weighted_expert_share.fillna(0),
+        list(bands),
+        labels=[_band_label(a, b) for a, b in zip(bands[:-1], bands[1:])],
+    )
     g = df.groupby("band", observed=False).churned
     out = pd.DataFrame({"accounts": g.size(), "churned": g.sum().astype(int)})
     out["churn_rate"] = (out.churned / out.accounts.where(out.accounts > 0)).round(3)
@@ -130,7 +146,7 @@ def wilson(k: np.ndarray, n: np.ndarray, z: float = 1.96):
     n_safe = np.maximum(n, 1)
     p = k / n_safe
     centre = (p + z * z / (2 * n_safe)) / (1 + z * z / n_safe)
-    half = z * np.sqrt(p * (1 - p) / n_safe + z * z / (4 * n_safe ** 2)) / (1 + z * z / n_safe)
+    half = z * np.sqrt(p * (1 - p) / n_safe + z * z / (4 * n_safe**2)) / (1 + z * z / n_safe)
     return np.where(n > 0, centre - half, np.nan), np.where(n > 0, centre + half, np.nan)
 
 

@@ -7,6 +7,7 @@ catalogue, since testing ninety measures would otherwise find a few by luck. The
 pruning: measures that do not separate, and measures that merely repeat a stronger
 one (rank correlation above a threshold), are set aside with the reason.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,7 +29,8 @@ def labelled(user_measures: pd.DataFrame, cohort: pd.DataFrame) -> tuple[pd.Data
         raise CohortError(
             f"csm_labels: only {counts[short]} '{short}' user(s) have any activity in the measurement window "
             f"({(both.label == short).sum()} labelled, the rest inactive); expected at least {HARD_MIN} per cohort: "
-            "widen window_days, or ask the CSMs to label users who still use the product")
+            "widen window_days, or ask the CSMs to label users who still use the product"
+        )
     return active, len(both) - len(active)
 
 
@@ -39,8 +41,14 @@ def measure_names(user_measures: pd.DataFrame) -> list[str]:
     return [c for c in user_measures.columns if c not in META and c not in COHORT_COLUMNS]
 
 
-def cohort_stats(table: pd.DataFrame, names: list[str], n_boot: int = 1000, seed: int = 42,
-                 alpha: float = 0.05, min_effect: float = 0.5) -> pd.DataFrame:
+def cohort_stats(
+    table: pd.DataFrame,
+    names: list[str],
+    n_boot: int = 1000,
+    seed: int = 42,
+    alpha: float = 0.05,
+    min_effect: float = 0.5,
+) -> pd.DataFrame:
     """One row per measure, ranked by the size of the difference (|g|), with its status."""
     e = table.loc[table.label == "expert", names].to_numpy(float)
     i = table.loc[table.label == "intermediate", names].to_numpy(float)
@@ -64,9 +72,13 @@ def cohort_stats(table: pd.DataFrame, names: list[str], n_boot: int = 1000, seed
     out["direction"] = np.where(out.effect_size >= 0, "higher", "lower")
     out["status"] = np.select(
         [constant, out.p_adjusted >= alpha, out.effect_size.abs() < min_effect],
-        ["constant: the same value for every labelled user",
-         f"no significant difference (adjusted p >= {alpha})",
-         f"too small a difference (|g| < {min_effect})"], default="kept")
+        [
+            "constant: the same value for every labelled user",
+            f"no significant difference (adjusted p >= {alpha})",
+            f"too small a difference (|g| < {min_effect})",
+        ],
+        default="kept",
+    )
     return out.reindex(out.effect_size.abs().sort_values(ascending=False, kind="stable").index).reset_index(drop=True)
 
 
@@ -133,7 +145,9 @@ def correlation(user_measures: pd.DataFrame, names: list[str]) -> pd.DataFrame:
 
 
 def status_counts(measure_stats: pd.DataFrame) -> pd.DataFrame:
-    reason = measure_stats.status.str.replace(r" \(.*\)$", "", regex=True).str.replace(r"^duplicate of .*", "duplicate of a stronger measure", regex=True)
+    reason = measure_stats.status.str.replace(r" \(.*\)$", "", regex=True).str.replace(
+        r"^duplicate of .*", "duplicate of a stronger measure", regex=True
+    )
     return reason.value_counts().rename_axis("status").rename("measures").reset_index()
 
 

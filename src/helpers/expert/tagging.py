@@ -4,6 +4,7 @@ Users with no activity in the window are tagged ``Inactive`` and get no score:
 their behaviour says nothing either way, and calling them Beginners would mix up
 "not skilled" with "not here".
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,15 @@ def tag_users(user_measures: pd.DataFrame, model: ExpertModel) -> pd.DataFrame:
     active = user_measures.active_days > 0
     scores = expert_model.score(user_measures, model.measures).where(active)
     tags = expert_model.tags_from_scores(scores.fillna(-1), model.cutoffs).where(active, "Inactive")
-    return pd.DataFrame({"user_id": user_measures.user_id, "account_id": user_measures.account_id,
-                         "score": scores.round(2), "tag": tags, "active_days": user_measures.active_days})
+    return pd.DataFrame(
+        {
+            "user_id": user_measures.user_id,
+            "account_id": user_measures.account_id,
+            "score": scores.round(2),
+            "tag": tags,
+            "active_days": user_measures.active_days,
+        }
+    )
 
 
 def tag_counts(tags: pd.DataFrame) -> pd.DataFrame:
@@ -38,11 +46,12 @@ def labelled_agreement(tags: pd.DataFrame, cohort: pd.DataFrame) -> pd.DataFrame
 
 def transitions(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     """Users by previous tag (rows) and current tag (columns); 'New' for users not tagged before."""
-    both = current[["user_id", "tag"]].merge(previous[["user_id", "tag"]], on="user_id", how="left",
-                                             suffixes=("", "_before"))
+    both = current[["user_id", "tag"]].merge(
+        previous[["user_id", "tag"]], on="user_id", how="left", suffixes=("", "_before")
+    )
     both["tag_before"] = both.tag_before.fillna("New")
     order = list(TAGS)
-    return pd.crosstab(both.tag_before, both.tag).reindex(index=order + ["New"], columns=order, fill_value=0)
+    return pd.crosstab(both.tag_before, both.tag).reindex(index=[*order, "New"], columns=order, fill_value=0)
 
 
 def movers(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
@@ -51,7 +60,8 @@ def movers(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     moved = both[both.tag != both.tag_before].copy()
     moved["score_change"] = (moved.score - moved.score_before).round(2)
     return moved.reindex(moved.score_change.abs().sort_values(ascending=False, kind="stable").index)[
-        ["user_id", "account_id", "tag_before", "tag", "score_before", "score", "score_change"]]
+        ["user_id", "account_id", "tag_before", "tag", "score_before", "score", "score_change"]
+    ]
 
 
 def cutoff_table(scores: np.ndarray, labels: pd.Series, cutoffs: dict) -> pd.DataFrame:
@@ -59,7 +69,13 @@ def cutoff_table(scores: np.ndarray, labels: pd.Series, cutoffs: dict) -> pd.Dat
     rows = []
     for label in ("expert", "intermediate"):
         s = scores[(labels == label).to_numpy()]
-        rows.append({"cohort": label, "n": len(s), "median_score": round(float(np.median(s)), 1),
-                     "at_or_above_expert_cutoff": round(float((s >= cutoffs["expert"]).mean()), 3),
-                     "below_beginner_cutoff": round(float((s < cutoffs["beginner"]).mean()), 3)})
+        rows.append(
+            {
+                "cohort": label,
+                "n": len(s),
+                "median_score": round(float(np.median(s)), 1),
+                "at_or_above_expert_cutoff": round(float((s >= cutoffs["expert"]).mean()), 3),
+                "below_beginner_cutoff": round(float((s < cutoffs["beginner"]).mean()), 3),
+            }
+        )
     return pd.DataFrame(rows)

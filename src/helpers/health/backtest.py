@@ -4,16 +4,17 @@ Each snapshot T is a month end whose outcome window (T, T + horizon] and the gra
 period after it closed before as_of, so every churn counted is known. Features at T
 come from the dataset cut at T; outcomes from the subscriptions as known at as_of.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from helpers.data import subscriptions as outcomes
+from helpers.data.contract import Dataset
+from helpers.expert import rollup
 from helpers.health import features as account_features
 from helpers.health import score as health_score
-from helpers.data import subscriptions as outcomes
-from helpers.expert import rollup
-from helpers.data.contract import Dataset
 from helpers.health.config import HealthConfig
 
 
@@ -50,12 +51,17 @@ def summary(results: pd.DataFrame, surprise_above: float = 60) -> dict:
     cut = r.health_score.quantile(0.10)
     low = r[r.health_score <= cut]
     churners = r[r.churned]
-    return {"snapshots": int(r.snapshot.nunique()), "account_snapshots": len(r), "churned": int(r.churned.sum()),
-            "base_churn_rate": round(float(base), 4),
-            "lowest_decile_churn_rate": round(float(low.churned.mean()), 4), "lowest_decile_n": len(low),
-            "lowest_decile_lift": round(float(low.churned.mean() / base), 2) if base > 0 else np.nan,
-            "surprise_churn_rate": round(float((churners.health_score > surprise_above).mean()), 4),
-            "score_outcome_correlation": round(float(np.corrcoef(r.health_score, r.churned)[0, 1]), 3)}
+    return {
+        "snapshots": int(r.snapshot.nunique()),
+        "account_snapshots": len(r),
+        "churned": int(r.churned.sum()),
+        "base_churn_rate": round(float(base), 4),
+        "lowest_decile_churn_rate": round(float(low.churned.mean()), 4),
+        "lowest_decile_n": len(low),
+        "lowest_decile_lift": round(float(low.churned.mean() / base), 2) if base > 0 else np.nan,
+        "surprise_churn_rate": round(float((churners.health_score > surprise_above).mean()), 4),
+        "score_outcome_correlation": round(float(np.corrcoef(r.health_score, r.churned)[0, 1]), 3),
+    }
 
 
 def by_tier(results: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
@@ -91,11 +97,12 @@ def learned_weights(results: pd.DataFrame, config: HealthConfig, seed: int = 42)
     unchanged) and both are judged on it.
     """
     from sklearn.linear_model import LogisticRegression
+
     # a component with no data at all (its tables are missing) has nothing to learn from
     comps = [c for c in config.components if f"score_{c}" in results and results[f"score_{c}"].notna().any()]
     dates = sorted(results.snapshot.unique())
     early = results[results.snapshot.isin(dates[: len(dates) // 2])]
-    late = results[results.snapshot.isin(dates[len(dates) // 2:])]
+    late = results[results.snapshot.isin(dates[len(dates) // 2 :])]
     X = early[[f"score_{c}" for c in comps]]
     X = X.apply(lambda col: col.fillna(col.mean())) / 100
     model = LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed).fit(X, early.churned)
@@ -103,13 +110,25 @@ def learned_weights(results: pd.DataFrame, config: HealthConfig, seed: int = 42)
     configured = config.component_weights()
     learned = dict(zip(comps, 100 * pull / pull.sum())) if pull.sum() > 0 else configured
     learned = {c: learned.get(c, 0.0) for c in config.components}
-    table = pd.DataFrame({"component": comps, "configured_weight": [configured[c] for c in comps],
-                          "learned_weight": [round(learned[c], 1) for c in comps]})
+    table = pd.DataFrame(
+        {
+            "component": comps,
+            "configured_weight": [configured[c] for c in comps],
+            "learned_weight": [round(learned[c], 1) for c in comps],
+        }
+    )
     rows = []
     for name, scores in (("configured", late.health_score), ("learned", rescored(late, with_weights(config, learned)))):
         s = summary(late.assign(health_score=scores))
-        rows.append({"weights": name, "snapshots_judged": s["snapshots"], "lowest_decile_lift": s["lowest_decile_lift"],
-                     "surprise_churn_rate": s["surprise_churn_rate"], "churned": s["churned"]})
+        rows.append(
+            {
+                "weights": name,
+                "snapshots_judged": s["snapshots"],
+                "lowest_decile_lift": s["lowest_decile_lift"],
+                "surprise_churn_rate": s["surprise_churn_rate"],
+                "churned": s["churned"],
+            }
+        )
     return table, pd.DataFrame(rows)
 
 
@@ -120,9 +139,13 @@ if __name__ == "__main__":  # python -m helpers.health.backtest DATASET AS_OF
     from helpers.data import contract
     from helpers.health import config as health_config
     from helpers.health import inputs as health_inputs
+
     ds = contract.load_dataset(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "2026-10-31")
-    cfg = health_config.parse(ds.config.health, "dataset.yaml: health") if ds.config.health else \
-        health_config.load(health_inputs.DEFAULT_CONFIG)
+    cfg = (
+        health_config.parse(ds.config.health, "dataset.yaml: health")
+        if ds.config.health
+        else health_config.load(health_inputs.DEFAULT_CONFIG)
+    )
     res = backtest(ds, cfg)
     print(json.dumps(summary(res), indent=2))
     print(by_tier(res, cfg).to_string(index=False))

@@ -7,6 +7,7 @@ holds sub-metrics: a direction, a relative weight (optionally a multiplier, seed
 component weights in one word; segments may override them. Every mistake is a
 ``ConfigError`` that names the key.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,12 +33,12 @@ class _Strict(BaseModel):
 
 class Normalise(_Strict):
     method: Literal["linear", "bands", "percentile"] = "linear"
-    zero: float = 0.0                     # linear: the value worth 0 points
-    target: float | None = None           # linear: the value worth 100 points
+    zero: float = 0.0  # linear: the value worth 0 points
+    target: float | None = None  # linear: the value worth 100 points
     cap: float = 100.0
     floor: float = 0.0
     bands: list[tuple[float, float]] = Field(default_factory=list)  # [threshold, score], best first
-    otherwise: float = 0.0                # bands: score below every threshold
+    otherwise: float = 0.0  # bands: score below every threshold
 
 
 class Metric(_Strict):
@@ -45,7 +46,7 @@ class Metric(_Strict):
     weight: float = Field(1.0, gt=0)
     multiplier: float = Field(1.0, gt=0)  # seed 003: 1.25 for what matters more, 0.85 for less
     normalise: Normalise = Normalise()
-    phrase: str = "{name} {value:g}"      # how a driver reads, e.g. "{value:g} open tickets"
+    phrase: str = "{name} {value:g}"  # how a driver reads, e.g. "{value:g} open tickets"
 
 
 class Component(_Strict):
@@ -58,21 +59,46 @@ class Tier(_Strict):
     min: float
     colour: str
     priority: str
-    risk: int = 0              # 0 lowest; playbook rules of higher risk override the tier's action
+    risk: int = 0  # 0 lowest; playbook rules of higher risk override the tier's action
     owner: str = "CSM"
     sla: str = "weekly review"
 
 
 # Seed 001's tiers and risk escalation path (monitor, engage, intervene, escalate).
 DEFAULT_TIERS = [
-    Tier(name="Thriving", min=85, colour="#1a9850", priority="expansion focus", risk=0, owner="CSM", sla="monthly review"),
-    Tier(name="Healthy", min=70, colour="#91cf60", priority="monitor, optimise", risk=0, owner="CSM", sla="weekly review"),
-    Tier(name="Neutral", min=50, colour="#fee08b", priority="proactive engagement", risk=1, owner="CSM",
-         sla="outreach within 1 week"),
-    Tier(name="At-risk", min=30, colour="#fc8d59", priority="immediate intervention", risk=2, owner="CSM + Manager",
-         sla="intervention within 48 hours"),
-    Tier(name="Critical", min=0, colour="#d73027", priority="executive escalation", risk=3, owner="VP + Executive",
-         sla="response within 24 hours"),
+    Tier(
+        name="Thriving", min=85, colour="#1a9850", priority="expansion focus", risk=0, owner="CSM", sla="monthly review"
+    ),
+    Tier(
+        name="Healthy", min=70, colour="#91cf60", priority="monitor, optimise", risk=0, owner="CSM", sla="weekly review"
+    ),
+    Tier(
+        name="Neutral",
+        min=50,
+        colour="#fee08b",
+        priority="proactive engagement",
+        risk=1,
+        owner="CSM",
+        sla="outreach within 1 week",
+    ),
+    Tier(
+        name="At-risk",
+        min=30,
+        colour="#fc8d59",
+        priority="immediate intervention",
+        risk=2,
+        owner="CSM + Manager",
+        sla="intervention within 48 hours",
+    ),
+    Tier(
+        name="Critical",
+        min=0,
+        colour="#d73027",
+        priority="executive escalation",
+        risk=3,
+        owner="VP + Executive",
+        sla="response within 24 hours",
+    ),
 ]
 
 
@@ -84,6 +110,7 @@ class Condition(_Strict):
 
 class Rule(_Strict):
     """Seed 001's signal combinations: when every named signal is on, this action applies."""
+
     when: list[str] = Field(min_length=1)
     risk: int
     action: str
@@ -92,16 +119,17 @@ class Rule(_Strict):
 
 
 class Trend(_Strict):
-    metric: str                 # a fractional change, e.g. usage this 30 days vs the 30 before
-    factor: float = 0.2         # seed 001: adjusted = score x (1 + change x 0.2)
+    metric: str  # a fractional change, e.g. usage this 30 days vs the 30 before
+    factor: float = 0.2  # seed 001: adjusted = score x (1 + change x 0.2)
     limit: float = Field(0.5, gt=0)  # the change is clipped to +-limit: a tiny account doubling
-                                     # its usage must not add 20 % to its score
+    # its usage must not add 20 % to its score
 
 
 class Alerts(_Strict):
     """Seed 001's alert configuration: (warning, critical) thresholds."""
-    score_drop: tuple[float, float] = (15, 25)          # points lost since the previous run
-    usage_drop: tuple[float, float] = (0.25, 0.50)      # fall in active events, month over month
+
+    score_drop: tuple[float, float] = (15, 25)  # points lost since the previous run
+    usage_drop: tuple[float, float] = (0.25, 0.50)  # fall in active events, month over month
     no_login_days: tuple[int, int] = (14, 30)
     seat_utilisation_below: float = 0.5
     renewal_within_days: int = 90
@@ -110,6 +138,7 @@ class Alerts(_Strict):
 
 class Onboarding(_Strict):
     """Seed 001: new customers get an onboarding score instead of being punished for short history."""
+
     tenure_metric: str = "tenure_days"
     below_days: int = 90
     components: list[str] = Field(default_factory=lambda: ["usage", "engagement"])
@@ -120,14 +149,14 @@ class HealthConfig(_Strict):
     segment_column: str | None = None
     preset: Literal["self-serve", "enterprise", "usage-based", "high-touch"] | None = None
     components: dict[str, Component]
-    segments: dict[str, dict[str, float]] = Field(default_factory=dict)   # segment -> component weights
+    segments: dict[str, dict[str, float]] = Field(default_factory=dict)  # segment -> component weights
     tiers: list[Tier] = Field(default_factory=lambda: list(DEFAULT_TIERS))
     trend: Trend | None = None
     alerts: Alerts = Alerts()
     onboarding: Onboarding | None = None
-    signals: dict[str, list[Condition]] = Field(default_factory=dict)   # a signal is on when any condition holds
-    playbook: list[Rule] = Field(default_factory=list)                  # first matching rule of highest risk wins
-    low_confidence_below: float = 0.7    # share of the configured weight with data
+    signals: dict[str, list[Condition]] = Field(default_factory=dict)  # a signal is on when any condition holds
+    playbook: list[Rule] = Field(default_factory=list)  # first matching rule of highest risk wins
+    low_confidence_below: float = 0.7  # share of the configured weight with data
 
     @model_validator(mode="after")
     def _check(self):
@@ -148,8 +177,10 @@ class HealthConfig(_Strict):
         for i, rule in enumerate(self.playbook):
             unknown = [w for w in rule.when if w not in self.signals]
             if unknown:
-                raise ValueError(f"playbook.{i}.when: unknown signal(s) {', '.join(unknown)}; "
-                                 f"defined signals: {', '.join(self.signals) or 'none'}")
+                raise ValueError(
+                    f"playbook.{i}.when: unknown signal(s) {', '.join(unknown)}; "
+                    f"defined signals: {', '.join(self.signals) or 'none'}"
+                )
         if sorted(t.min for t in self.tiers)[0] != 0:
             raise ValueError("tiers: the lowest tier must start at min 0")
         return self
@@ -164,8 +195,10 @@ class HealthConfig(_Strict):
 def _check_sum(weights: dict[str, float], key: str) -> None:
     total = sum(weights.values())
     if abs(total - 100) > 1e-6:
-        raise ValueError(f"{key}: component weights sum to {total:g} %; expected 100 % "
-                         f"({', '.join(f'{k} {v:g}' for k, v in weights.items())})")
+        raise ValueError(
+            f"{key}: component weights sum to {total:g} %; expected 100 % "
+            f"({', '.join(f'{k} {v:g}' for k, v in weights.items())})"
+        )
 
 
 def _check_normalise(metric: Metric, key: str) -> None:
@@ -174,11 +207,15 @@ def _check_normalise(metric: Metric, key: str) -> None:
         if n.target is None:
             raise ValueError(f"{key}.target: missing; a linear normalisation needs the value worth 100 points")
         if n.target == n.zero:
-            raise ValueError(f"{key}.target: {n.target:g} equals the zero point ({n.zero:g}), so every value "
-                             "would divide by zero; set a target different from zero")
+            raise ValueError(
+                f"{key}.target: {n.target:g} equals the zero point ({n.zero:g}), so every value "
+                "would divide by zero; set a target different from zero"
+            )
         if (n.target > n.zero) != (metric.direction == "higher"):
-            raise ValueError(f"{key}: direction '{metric.direction}' but target {n.target:g} is "
-                             f"{'below' if n.target < n.zero else 'above'} the zero point {n.zero:g}")
+            raise ValueError(
+                f"{key}: direction '{metric.direction}' but target {n.target:g} is "
+                f"{'below' if n.target < n.zero else 'above'} the zero point {n.zero:g}"
+            )
     if n.method == "bands" and not n.bands:
         raise ValueError(f"{key}.bands: missing; expected [[threshold, score], ...]")
     if not 0 <= n.floor < n.cap <= 100:
@@ -202,6 +239,9 @@ def parse(raw: dict, source: str = "health config") -> HealthConfig:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        msg = "unknown key (check the spelling)" if err["type"] == "extra_forbidden" else \
-            err["msg"].removeprefix("Value error, ")
+        msg = (
+            "unknown key (check the spelling)"
+            if err["type"] == "extra_forbidden"
+            else err["msg"].removeprefix("Value error, ")
+        )
         raise ConfigError(f"{source}: {where + ': ' if where else ''}{msg}") from None

@@ -5,14 +5,15 @@ cut there first (``rollup.at``), so a snapshot in the past sees what was known t
 Column names are the sub-metric names the health configuration refers to; a table
 the dataset lacks simply leaves its columns out, and the score renormalises.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 from helpers.data import subscriptions as outcomes
-from helpers.expert import rollup
 from helpers.data.contract import Dataset
+from helpers.expert import rollup
 from helpers.measures.catalogue import active_events, groups
 from helpers.measures.engine import sql_list
 
@@ -27,11 +28,18 @@ def snapshot(ds: Dataset, tags: pd.DataFrame | None = None) -> pd.DataFrame:
     out = pd.DataFrame(index=pd.Index(sorted(customers), name="account_id"))
     accounts = ds.tables["accounts"].set_index("account_id")
     for col in ("segment", "csm"):
-        out[col] = accounts[col].reindex(out.index) if col in accounts else ("all" if col == "segment" else "unassigned")
+        out[col] = (
+            accounts[col].reindex(out.index) if col in accounts else ("all" if col == "segment" else "unassigned")
+        )
     parts = [_usage(ds), _financial(ds, spell_table), _growth(ds)]
     if tags is not None:
         parts.append(_expert_share(ds, tags))
-    for table, fn in (("nps", _nps), ("touchpoints", _touchpoints), ("tickets", _support), ("assessments", _relationships)):
+    for table, fn in (
+        ("nps", _nps),
+        ("touchpoints", _touchpoints),
+        ("tickets", _support),
+        ("assessments", _relationships),
+    ):
         if table in ds.tables:
             parts.append(fn(ds))
     for part in parts:
@@ -40,7 +48,9 @@ def snapshot(ds: Dataset, tags: pd.DataFrame | None = None) -> pd.DataFrame:
     if not seats.empty:
         out["seat_utilisation"] = (out.active_users_30d / seats.reindex(out.index).where(lambda s: s > 0)).round(3)
         if "tickets" in ds.tables:
-            out["tickets_per_seat_90d"] = (out.pop("tickets_90d") / seats.reindex(out.index).where(lambda s: s > 0)).round(3)
+            out["tickets_per_seat_90d"] = (
+                out.pop("tickets_90d") / seats.reindex(out.index).where(lambda s: s > 0)
+            ).round(3)
     return out.reset_index()
 
 
@@ -54,7 +64,8 @@ def _usage(ds: Dataset) -> pd.DataFrame:
     session = ds.config.taxonomy.session_event
     login = f"event = '{session}'" if session else active
     con = ds.connect()
-    df = con.execute(f"""
+    df = (
+        con.execute(f"""
         SELECT account_id,
           count(DISTINCT user_id) FILTER (WHERE timestamp >= {d(30)} AND {active}) AS active_users_30d,
           count(DISTINCT user_id) FILTER (WHERE timestamp >= {d(7)} AND {active}) AS active_users_7d,
@@ -72,7 +83,10 @@ def _usage(ds: Dataset) -> pd.DataFrame:
           count(*) FILTER (WHERE timestamp >= {d(60)} AND timestamp < {d(30)} AND {login}) AS logins_prior_30d,
           max(timestamp) FILTER (WHERE {active}) AS last_active,
           max(timestamp) FILTER (WHERE {login}) AS last_login
-        FROM events WHERE timestamp >= {d(180)} GROUP BY account_id""").df().set_index("account_id")
+        FROM events WHERE timestamp >= {d(180)} GROUP BY account_id""")
+        .df()
+        .set_index("account_id")
+    )
     weekly = _weekly_active_events(con, cut, active)
     con.close()
     out = pd.DataFrame(index=df.index)
@@ -94,7 +108,10 @@ def _usage(ds: Dataset) -> pd.DataFrame:
     out["logins_30d"] = out.logins_30d.fillna(0)
     for col in ("days_since_active", "days_since_login"):
         out[col] = out[col].fillna(90)  # nothing in the last 90 days: at least 90
-    for col in ("activity_coefficient", *(f"{g}_adoption" for g in groups(ds.config) if g in ("core", "expansion", "advanced"))):
+    for col in (
+        "activity_coefficient",
+        *(f"{g}_adoption" for g in groups(ds.config) if g in ("core", "expansion", "advanced")),
+    ):
         if col in out:
             out[col] = out[col].fillna(0)
     return out
@@ -143,8 +160,9 @@ def _nps(ds: Dataset) -> pd.DataFrame:
     recent = n[n.responded_at >= ds.cutoff - 180 * DAY]
     last90 = recent[recent.responded_at >= ds.cutoff - 90 * DAY].groupby("account_id").score.mean()
     prior90 = recent[recent.responded_at < ds.cutoff - 90 * DAY].groupby("account_id").score.mean()
-    return pd.DataFrame({"nps_180d": recent.groupby("account_id").score.mean().round(2),
-                         "nps_trend_90d": (last90 - prior90).round(2)})
+    return pd.DataFrame(
+        {"nps_180d": recent.groupby("account_id").score.mean().round(2), "nps_trend_90d": (last90 - prior90).round(2)}
+    )
 
 
 def _touchpoints(ds: Dataset) -> pd.DataFrame:
@@ -153,8 +171,9 @@ def _touchpoints(ds: Dataset) -> pd.DataFrame:
     if "status" not in recent:
         return pd.DataFrame({"touchpoints_180d": recent.groupby("account_id").size()})
     g = recent.groupby("account_id").status
-    return pd.DataFrame({"meetings_held_share": g.apply(lambda s: (s == "held").mean()).round(3),
-                         "touchpoints_180d": g.size()})
+    return pd.DataFrame(
+        {"meetings_held_share": g.apply(lambda s: (s == "held").mean()).round(3), "touchpoints_180d": g.size()}
+    )
 
 
 def _support(ds: Dataset) -> pd.DataFrame:
@@ -198,14 +217,23 @@ def _financial(ds: Dataset, spell_table: pd.DataFrame) -> pd.DataFrame:
     """Days to the next renewal (annual: yearly from the spell's start; monthly: monthly), tenure, MRR."""
     live = spell_table[spell_table.end.isna()].set_index("account_id")
     subs = ds.tables["subscriptions"]
-    period = subs.sort_values("start_date").groupby("account_id").billing_period.last() \
-        if "billing_period" in subs else pd.Series(dtype=object)
+    period = (
+        subs.sort_values("start_date").groupby("account_id").billing_period.last()
+        if "billing_period" in subs
+        else pd.Series(dtype=object)
+    )
     length = np.where(period.reindex(live.index).eq("monthly"), 30, 365)
     age = (ds.as_of - live.start).dt.days.to_numpy()
     to_renewal = length - age % length
-    return pd.DataFrame({"days_to_renewal": to_renewal, "tenure_days": age,
-                         "annual_billing": (length == 365).astype(float),
-                         "mrr": outcomes.mrr_at(subs, ds.as_of).reindex(live.index).round(2)}, index=live.index)
+    return pd.DataFrame(
+        {
+            "days_to_renewal": to_renewal,
+            "tenure_days": age,
+            "annual_billing": (length == 365).astype(float),
+            "mrr": outcomes.mrr_at(subs, ds.as_of).reindex(live.index).round(2),
+        },
+        index=live.index,
+    )
 
 
 def days_to_renewal(ds: Dataset) -> pd.Series:

@@ -3,6 +3,7 @@
 Flat mode is the seed's "usage data export": one row per account, scored with a health
 configuration that names each column's component, direction and normalisation.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,23 +11,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.health import features as account_features
-from helpers import artifacts
-from helpers.expert import cohorts
+from helpers import artifacts, paths
 from helpers.data import contract
-from helpers.health import config as health_config
-from helpers import paths
 from helpers.errors import ConfigError, DataContractError
+from helpers.expert import cohorts
+from helpers.health import config as health_config
+from helpers.health import features as account_features
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_health.yaml")
 
 
 @dataclass
 class HealthInputs:
-    table: pd.DataFrame                    # one row per account, sub-metrics as columns
+    table: pd.DataFrame  # one row per account, sub-metrics as columns
     config: health_config.HealthConfig
-    mode: str                              # "dataset" or "flat"
-    ds: contract.Dataset | None = None     # the dataset (None in flat mode)
+    mode: str  # "dataset" or "flat"
+    ds: contract.Dataset | None = None  # the dataset (None in flat mode)
     source: str = ""
 
 
@@ -50,20 +50,26 @@ def config_for(ds: contract.Dataset, config_path: str = "") -> tuple[health_conf
 
 def _flat(account_table: str, config_path: str) -> HealthInputs:
     if not config_path:
-        raise ConfigError("account_table is set but health_config is not: flat mode needs a YAML that gives each "
-                          "column its component, direction and normalisation (see data/examples/)")
+        raise ConfigError(
+            "account_table is set but health_config is not: flat mode needs a YAML that gives each "
+            "column its component, direction and normalisation (see data/examples/)"
+        )
     path = paths.dataset_dir(account_table)
     if not path.exists():
         raise DataContractError(f"{path}: account table not found")
     config = health_config.load(paths.dataset_dir(config_path))
     table = pd.read_csv(path)
     if config.id_column not in table:
-        raise DataContractError(f"{path.name}: missing id column '{config.id_column}' (found: {', '.join(table.columns)}); "
-                                "expected the column named by id_column in the health configuration")
+        raise DataContractError(
+            f"{path.name}: missing id column '{config.id_column}' (found: {', '.join(table.columns)}); "
+            "expected the column named by id_column in the health configuration"
+        )
     dupes = table[config.id_column][table[config.id_column].duplicated()]
     if len(dupes):
-        raise DataContractError(f"{path.name}: column '{config.id_column}': {len(dupes)} duplicated id(s) "
-                                f"({', '.join(map(str, dupes.head(3)))}); expected one row per account")
+        raise DataContractError(
+            f"{path.name}: column '{config.id_column}': {len(dupes)} duplicated id(s) "
+            f"({', '.join(map(str, dupes.head(3)))}); expected one row per account"
+        )
     return HealthInputs(table, config, "flat", None, config_path)
 
 
@@ -73,7 +79,13 @@ def coverage(inputs: HealthInputs) -> pd.DataFrame:
     for cname, comp in inputs.config.components.items():
         for mname, metric in comp.metrics.items():
             have = inputs.table[mname].notna().mean() if mname in inputs.table else 0.0
-            rows.append({"component": cname, "sub_metric": mname, "direction": metric.direction,
-                         "normalisation": metric.normalise.method, "accounts_with_data": round(float(have), 3)})
+            rows.append(
+                {
+                    "component": cname,
+                    "sub_metric": mname,
+                    "direction": metric.direction,
+                    "normalisation": metric.normalise.method,
+                    "accounts_with_data": round(float(have), 3),
+                }
+            )
     return pd.DataFrame(rows)
-

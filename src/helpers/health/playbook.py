@@ -6,6 +6,7 @@ signals and rules are configuration (``signals:``, ``playbook:``); an account ta
 the rule of highest risk that matches, unless its tier calls for more (at equal
 risk the combination wins: it says what to do).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -49,6 +50,8 @@ def recommend(features: pd.DataFrame, scored: pd.DataFrame, config: HealthConfig
     extra = pd.DataFrame(rows, index=scored.index)
     if "csm" in features:
         csm = features.set_index(config.id_column).csm
-        extra["owner"] = [f"{o} ({csm.get(a, 'unassigned')})" if "CSM" in o else o
-                          for o, a in zip(extra.owner, scored[config.id_column])]
+        extra["owner"] = [
+            f"{o} ({csm.get(a, 'unassigned')})" if "CSM" in o else o
+            for o, a in zip(extra.owner, scored[config.id_column])
+        ]
     return pd.concat([scored, extra], axis=1)

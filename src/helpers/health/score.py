@@ -6,6 +6,7 @@ component is missing, the weights renormalise over what is present and the accou
 is flagged low-confidence rather than punished. Drivers say, in the metrics' own
 words, what pulls an account below (or above) its segment's norm.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -44,8 +45,9 @@ def score(table: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
             points[(cname, mname)] = normalise(table[mname], metric, segment)
     comp_scores = pd.DataFrame(index=table.index)
     confidence = pd.Series(0.0, index=table.index)
-    weights = pd.DataFrame([config.component_weights(s if config.segments else None) for s in segment],
-                           index=table.index)
+    weights = pd.DataFrame(
+        [config.component_weights(s if config.segments else None) for s in segment], index=table.index
+    )
     onboarding = _onboarding(table, config)
     for cname, comp in config.components.items():
         w = {m: metric.weight * metric.multiplier for m, metric in comp.metrics.items()}
@@ -53,7 +55,7 @@ def score(table: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
         mw = pd.Series({m: w[m] for m in present.columns}, dtype=float)
         have = present.notna()
         denom = (have * mw).sum(axis=1)
-        comp_scores[cname] = ((present.fillna(0) * mw).sum(axis=1) / denom.where(denom > 0))
+        comp_scores[cname] = (present.fillna(0) * mw).sum(axis=1) / denom.where(denom > 0)
         confidence += weights[cname] / 100 * denom / sum(w.values())
         for m in present.columns:
             shares[(cname, m)] = weights[cname] / 100 * (mw[m] / denom.where(denom > 0)) * have[m]
@@ -106,14 +108,18 @@ def drivers(table, points, shares, segment, config: HealthConfig) -> pd.Series:
     """
     if not points:
         return pd.Series("", index=table.index)
-    pulls = pd.DataFrame({key: shares[key] * (p - p.groupby(segment).transform("median"))
-                          for key, p in points.items()}, index=table.index)
+    pulls = pd.DataFrame(
+        {key: shares[key] * (p - p.groupby(segment).transform("median")) for key, p in points.items()},
+        index=table.index,
+    )
     metric = {(c, m): config.components[c].metrics[m] for c, m in points}
     sentences = []
     for idx, row in pulls.iterrows():
         row = row.dropna()
         down = row[row < -0.05].sort_values().head(MAX_DRIVERS)
-        picked, prefix = (down, "") if len(down) else (row[row > 0.05].sort_values(ascending=False).head(MAX_DRIVERS), "strong: ")
+        picked, prefix = (
+            (down, "") if len(down) else (row[row > 0.05].sort_values(ascending=False).head(MAX_DRIVERS), "strong: ")
+        )
         words = [_phrase(metric[key], key[1], table.at[idx, key[1]]) for key in picked.index]
         sentences.append(prefix + ", ".join(words) if words else "in line with its segment")
     return pd.Series(sentences, index=table.index)

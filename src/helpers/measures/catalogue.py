@@ -12,6 +12,7 @@ Every rate is normalised by the user's exposure: the days of the window in which
 the user existed (from ``created_at``, else their first event). No all-time totals,
 which would reward tenure rather than expertise.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,8 +22,8 @@ import pandas as pd
 from helpers.data.config import DatasetConfig
 from helpers.errors import ConfigError
 
-PAC_WEEKS = 7      # the Product Activity Coefficient counts active weeks out of the last 7 whole weeks
-TREND_DAYS = 30    # trend: the last 30 days against the 30 before
+PAC_WEEKS = 7  # the Product Activity Coefficient counts active weeks out of the last 7 whole weeks
+TREND_DAYS = 30  # trend: the last 30 days against the 30 before
 
 # kind -> (SQL over the per-user aggregates, what it means). In the SQL, {n} is the
 # count of the filter's events, {days} the days with the (single) event, {used} how
@@ -40,10 +41,10 @@ KINDS = {
 @dataclass(frozen=True)
 class Measure:
     name: str
-    kind: str                       # a key of KINDS, or one of the generic measures
-    events: tuple[str, ...] = ()    # the event filter (empty for generic measures)
-    what: str = ""                  # words for the description
-    direction_hint: str = ""        # "lower" where less means more expert (used only for wording)
+    kind: str  # a key of KINDS, or one of the generic measures
+    events: tuple[str, ...] = ()  # the event filter (empty for generic measures)
+    what: str = ""  # words for the description
+    direction_hint: str = ""  # "lower" where less means more expert (used only for wording)
 
     @property
     def description(self) -> str:
@@ -56,16 +57,27 @@ class Measure:
 GENERIC = {
     "active_days_per_week": ("active_days / weeks", "active days per week of exposure"),
     "active_weeks_share": ("least(active_weeks / ceil(weeks), 1.0)", "share of exposed weeks with any activity"),
-    "activity_coefficient": ("coalesce(pac_weeks, 0)", "Product Activity Coefficient: active weeks out of the last 7 whole weeks (0-7)"),
+    "activity_coefficient": (
+        "coalesce(pac_weeks, 0)",
+        "Product Activity Coefficient: active weeks out of the last 7 whole weeks (0-7)",
+    ),
     "events_per_active_day": ("active_events / nullif(active_days, 0)", "active events per active day"),
     "events_per_week": ("active_events / weeks", "active events per week of exposure"),
     "distinct_events": ("coalesce(distinct_events, 0)", "distinct active event types used"),
     "event_diversity": ("coalesce(entropy, 0)", "diversity of the event mix (Shannon entropy, nats)"),
     "recency_days": ("coalesce(recency, window_days)", "days from the last active day to as_of (0: active on as_of)"),
-    "trend_30d": ("CASE WHEN exposure_days >= 2 * {trend} THEN ln((1 + last_n) / (1 + prior_n)) ELSE 0 END",
-                  "log ratio of active events, last 30 days vs the 30 before (0 when history is shorter)"),
-    "days_to_first_core": ("coalesce(to_core, tenure_days)", "days from user creation to the first core action (never: tenure so far)"),
-    "days_to_first_advanced": ("coalesce(to_advanced, tenure_days)", "days from user creation to the first advanced action (never: tenure so far)"),
+    "trend_30d": (
+        "CASE WHEN exposure_days >= 2 * {trend} THEN ln((1 + last_n) / (1 + prior_n)) ELSE 0 END",
+        "log ratio of active events, last 30 days vs the 30 before (0 when history is shorter)",
+    ),
+    "days_to_first_core": (
+        "coalesce(to_core, tenure_days)",
+        "days from user creation to the first core action (never: tenure so far)",
+    ),
+    "days_to_first_advanced": (
+        "coalesce(to_advanced, tenure_days)",
+        "days from user creation to the first advanced action (never: tenure so far)",
+    ),
 }
 
 
@@ -79,26 +91,35 @@ def catalogue(config: DatasetConfig, event_names: list[str]) -> list[Measure]:
     active = active_events(config, event_names)
     out: list[Measure] = []
     for e in active:
-        out += [Measure(f"{e}_days_per_week", "frequency", (e,), f"'{e}'"),
-                Measure(f"{e}_per_active_day", "intensity", (e,), f"'{e}' events"),
-                Measure(f"{e}_share", "share", (e,), f"'{e}'")]
+        out += [
+            Measure(f"{e}_days_per_week", "frequency", (e,), f"'{e}'"),
+            Measure(f"{e}_per_active_day", "intensity", (e,), f"'{e}' events"),
+            Measure(f"{e}_share", "share", (e,), f"'{e}'"),
+        ]
     if tax.session_event:
         s = (tax.session_event,)
-        out += [Measure("login_days_per_week", "frequency", s, f"a '{tax.session_event}'"),
-                Measure("logins_per_week", "rate", s, f"'{tax.session_event}' events")]
+        out += [
+            Measure("login_days_per_week", "frequency", s, f"a '{tax.session_event}'"),
+            Measure("logins_per_week", "rate", s, f"'{tax.session_event}' events"),
+        ]
     for group, events in groups(config).items():
         if not events:
             continue
         words = group.replace("_", " ")
-        out += [Measure(f"{group}_days_per_week", "group_frequency", events, f"any {words} event"),
-                Measure(f"{group}_per_active_day", "intensity", events, f"{words} events"),
-                Measure(f"{group}_per_week", "rate", events, f"{words} events"),
-                Measure(f"{group}_share", "share", events, f"{words} events")]
+        out += [
+            Measure(f"{group}_days_per_week", "group_frequency", events, f"any {words} event"),
+            Measure(f"{group}_per_active_day", "intensity", events, f"{words} events"),
+            Measure(f"{group}_per_week", "rate", events, f"{words} events"),
+            Measure(f"{group}_share", "share", events, f"{words} events"),
+        ]
         if group in ("core", "expansion", "advanced"):
             out.append(Measure(f"{group}_adoption", "adoption", events, f"{words} features"))
-    out += [Measure(name, name) for name in GENERIC
-            if not (name == "days_to_first_advanced" and not tax.features.advanced)
-            and not (name == "days_to_first_core" and not tax.features.core)]
+    out += [
+        Measure(name, name)
+        for name in GENERIC
+        if not (name == "days_to_first_advanced" and not tax.features.advanced)
+        and not (name == "days_to_first_core" and not tax.features.core)
+    ]
     for extra in config.measures:
         kind = "group_frequency" if extra.kind == "frequency" and len(extra.events) > 1 else extra.kind
         out.append(Measure(extra.name, kind, tuple(extra.events), extra.description or ", ".join(extra.events)))
@@ -116,27 +137,40 @@ def active_events(config: DatasetConfig, event_names) -> list[str]:
 
 def groups(config: DatasetConfig) -> dict[str, tuple[str, ...]]:
     tax = config.taxonomy
-    return {"core": tuple(tax.features.core), "expansion": tuple(tax.features.expansion),
-            "advanced": tuple(tax.features.advanced), "asset_creation": tuple(tax.asset_creation),
-            "collaboration": tuple(tax.collaboration)}
+    return {
+        "core": tuple(tax.features.core),
+        "expansion": tuple(tax.features.expansion),
+        "advanced": tuple(tax.features.advanced),
+        "asset_creation": tuple(tax.asset_creation),
+        "collaboration": tuple(tax.collaboration),
+    }
 
 
 def _check_unique(measures: list[Measure]) -> None:
     seen: set[str] = set()
     for m in measures:
         if m.name in seen:
-            raise ConfigError(f"dataset.yaml: two measures are named '{m.name}' "
-                              "(an event shares its name with a group or a custom measure); rename one")
+            raise ConfigError(
+                f"dataset.yaml: two measures are named '{m.name}' "
+                "(an event shares its name with a group or a custom measure); rename one"
+            )
         if m.kind not in KINDS and m.kind not in GENERIC:
-            raise ConfigError(f"dataset.yaml: measure '{m.name}' has kind '{m.kind}'; "
-                              f"expected one of {', '.join(k for k in KINDS if k != 'group_frequency')}")
+            raise ConfigError(
+                f"dataset.yaml: measure '{m.name}' has kind '{m.kind}'; "
+                f"expected one of {', '.join(k for k in KINDS if k != 'group_frequency')}"
+            )
         seen.add(m.name)
 
 
 def describe(measures: list[Measure]) -> pd.DataFrame:
-    return pd.DataFrame({"measure": [m.name for m in measures], "kind": [m.kind for m in measures],
-                         "events": [", ".join(m.events) for m in measures],
-                         "description": [m.description for m in measures]})
+    return pd.DataFrame(
+        {
+            "measure": [m.name for m in measures],
+            "kind": [m.kind for m in measures],
+            "events": [", ".join(m.events) for m in measures],
+            "description": [m.description for m in measures],
+        }
+    )
 
 
 # The first look (notebook 02): simple measures anyone would check first.
@@ -151,5 +185,7 @@ def overview(described: pd.DataFrame, user_measures: pd.DataFrame) -> pd.DataFra
     """The catalogue with each measure's median among active users and how many active users show it."""
     active = user_measures[user_measures.active_days > 0]
     names = described.measure.tolist()
-    return described.assign(median_active=active[names].median().round(4).to_numpy(),
-                            share_nonzero=(active[names] != 0).mean().round(3).to_numpy())
+    return described.assign(
+        median_active=active[names].median().round(4).to_numpy(),
+        share_nonzero=(active[names] != 0).mean().round(3).to_numpy(),
+    )

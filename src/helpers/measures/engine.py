@@ -10,6 +10,7 @@ core and advanced actions), one over the window (daily counts per user and event
 Everything after that works on small per-user tables. The SQL is generated from the
 catalogue, so the same text could be handed to a warehouse.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -22,12 +23,19 @@ from helpers.measures.catalogue import GENERIC, KINDS, PAC_WEEKS, TREND_DAYS, Me
 META = ["user_id", "account_id", "exposure_days", "active_days"]
 
 
-def compute(ds: Dataset, window_days: int = 90, measures: list[Measure] | None = None,
-            only: tuple[str, ...] | None = None, progress: bool = False) -> pd.DataFrame:
+def compute(
+    ds: Dataset,
+    window_days: int = 90,
+    measures: list[Measure] | None = None,
+    only: tuple[str, ...] | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
     """One row per user (every user in ``users``): META columns, then one column per measure."""
     if window_days < 7 * (PAC_WEEKS + 1):
-        raise ConfigError(f"window_days: {window_days} is too short; expected at least {7 * (PAC_WEEKS + 1)} "
-                          f"days, so the last {PAC_WEEKS} whole weeks fit in the window")
+        raise ConfigError(
+            f"window_days: {window_days} is too short; expected at least {7 * (PAC_WEEKS + 1)} "
+            f"days, so the last {PAC_WEEKS} whole weeks fit in the window"
+        )
     measures = measures if measures is not None else catalogue(ds.config, list(ds.events.event_counts))
     if only is not None:
         measures = [m for m in measures if m.name in only]
@@ -57,12 +65,19 @@ def window_dates(ds: Dataset, window_days: int) -> dict[str, str]:
     pac_to = pac_end(ds)
     d = lambda t: f"DATE '{t.date()}'"
     win = cut - pd.Timedelta(days=window_days)
-    return {"cut": d(cut), "win": d(win), "window_days": str(window_days),
-            "week0": d(win - pd.Timedelta(days=(win.weekday() - week_start) % 7)),
-            "pac_start": d(pac_to - pd.Timedelta(weeks=PAC_WEEKS)), "pac_end": d(pac_to),
-            "last": d(cut - pd.Timedelta(days=TREND_DAYS)), "prior": d(cut - pd.Timedelta(days=2 * TREND_DAYS)),
-            "week": "date_trunc('week', day)" if week_start == 0 else
-                    "CAST(date_trunc('week', day + INTERVAL 1 DAY) - INTERVAL 1 DAY AS DATE)"}
+    return {
+        "cut": d(cut),
+        "win": d(win),
+        "window_days": str(window_days),
+        "week0": d(win - pd.Timedelta(days=(win.weekday() - week_start) % 7)),
+        "pac_start": d(pac_to - pd.Timedelta(weeks=PAC_WEEKS)),
+        "pac_end": d(pac_to),
+        "last": d(cut - pd.Timedelta(days=TREND_DAYS)),
+        "prior": d(cut - pd.Timedelta(days=2 * TREND_DAYS)),
+        "week": "date_trunc('week', day)"
+        if week_start == 0
+        else "CAST(date_trunc('week', day + INTERVAL 1 DAY) - INTERVAL 1 DAY AS DATE)",
+    }
 
 
 def sql_list(events) -> str:
@@ -79,52 +94,59 @@ def _statements(ds: Dataset, measures: list[Measure], t: dict[str, str]) -> list
     active = [e for e in names if e in set(active_events(ds.config, names))]
     is_active = f"code IN ({', '.join(str(code[e]) for e in active)})" if active else "FALSE"
     g = groups(ds.config)
-    first = lambda name: (f"min(t) FILTER (WHERE event IN {sql_list(g[name])})" if g[name] else "NULL::TIMESTAMP")
+    first = lambda name: f"min(t) FILTER (WHERE event IN {sql_list(g[name])})" if g[name] else "NULL::TIMESTAMP"
     day_flags = sorted({m.events for m in measures if m.kind == "group_frequency"})
     fid = {f: i for i, f in enumerate(day_flags)}
     used = sorted({code[e] for m in measures for e in m.events} | {code[e] for e in active})
     single = sorted({code[m.events[0]] for m in measures if m.kind == "frequency"})
     words = range(len(names) // BITS + 1)
-    masks = ", ".join(f"bit_or(CASE WHEN code // {BITS} = {j} THEN 1::BIGINT << (code % {BITS}) END) AS mask_{j}"
-                      for j in words)
+    masks = ", ".join(
+        f"bit_or(CASE WHEN code // {BITS} = {j} THEN 1::BIGINT << (code % {BITS}) END) AS mask_{j}" for j in words
+    )
     bit = lambda k: f"((coalesce(mask_{k // BITS}, 0) >> {k % BITS}) & 1)"
     # Distinct weeks as bits of one integer when the window fits (a DISTINCT costs twice as much).
     week_bit = f"1::BIGINT << (date_diff('day', {t['week0']}, week) // 7)"
-    weeks = (lambda cond: f"bit_count(bit_or({week_bit}) FILTER (WHERE {cond}))") if int(t["window_days"]) <= 7 * (BITS - 2) \
+    weeks = (
+        (lambda cond: f"bit_count(bit_or({week_bit}) FILTER (WHERE {cond}))")
+        if int(t["window_days"]) <= 7 * (BITS - 2)
         else (lambda cond: f"count(DISTINCT week) FILTER (WHERE {cond})")
-    any_of = lambda f: " OR ".join(f"(coalesce(mask_{j}, 0) & {m}) <> 0" for j in words
-                                   if (m := sum(1 << (code[e] % BITS) for e in f if code[e] // BITS == j)))
+    )
+    any_of = lambda f: " OR ".join(
+        f"(coalesce(mask_{j}, 0) & {m}) <> 0"
+        for j in words
+        if (m := sum(1 << (code[e] % BITS) for e in f if code[e] // BITS == j))
+    )
     values = ", ".join(f"('{e.replace(chr(39), chr(39) * 2)}', {i})" for e, i in code.items())
     return [
         f"CREATE TEMP TABLE codes AS SELECT * FROM (VALUES {values}) t(event, code)",
         # Grouping by (user, event) first is cheaper than filtering every one of the rows.
         f"""CREATE TEMP TABLE firsts AS
             WITH per_event AS (SELECT user_id, event, min(timestamp) AS t FROM event_log GROUP BY user_id, event)
-            SELECT user_id, min(t) AS first_seen, {first('core')} AS first_core, {first('advanced')} AS first_advanced
+            SELECT user_id, min(t) AS first_seen, {first("core")} AS first_core, {first("advanced")} AS first_advanced
             FROM per_event GROUP BY user_id""",
         # One pass over the window, two groupings: per user-day (with a bit mask of the events
         # used that day) and per user-event. Far fewer groups than per user-day-event.
         f"""CREATE TEMP TABLE window_agg AS
             WITH w AS (SELECT user_id, CAST(timestamp AS DATE) AS day, code
-                       FROM event_log JOIN codes USING (event) WHERE timestamp >= {t['win']})
+                       FROM event_log JOIN codes USING (event) WHERE timestamp >= {t["win"]})
             SELECT user_id, day, code, GROUPING(day) AS per_event, count(*) AS n,
               count(*) FILTER (WHERE {is_active}) AS n_active, {masks}
             FROM w GROUP BY GROUPING SETS ((user_id, day), (user_id, code))""",
         f"""CREATE TEMP TABLE by_day AS
-            WITH per_user_day AS (SELECT *, {t['week']} AS week FROM window_agg WHERE per_event = 0)
+            WITH per_user_day AS (SELECT *, {t["week"]} AS week FROM window_agg WHERE per_event = 0)
             SELECT user_id, count(*) FILTER (WHERE n_active > 0) AS active_days,
               coalesce(sum(n_active), 0) AS active_events,
               {weeks("n_active > 0")} AS active_weeks,
               {weeks(f"n_active > 0 AND day >= {t['pac_start']} AND day < {t['pac_end']}")} AS pac_weeks,
-              date_diff('day', max(day) FILTER (WHERE n_active > 0), {t['cut']}) - 1 AS recency,
-              coalesce(sum(n_active) FILTER (WHERE day >= {t['last']}), 0) AS last_n,
-              coalesce(sum(n_active) FILTER (WHERE day >= {t['prior']} AND day < {t['last']}), 0) AS prior_n,
-              {''.join(f"count(*) FILTER (WHERE {any_of(f)}) AS gd_{fid[f]}, " for f in day_flags)}
-              {''.join(f"sum({bit(k)}) AS d_{k}, " for k in single)} 0 AS _
+              date_diff('day', max(day) FILTER (WHERE n_active > 0), {t["cut"]}) - 1 AS recency,
+              coalesce(sum(n_active) FILTER (WHERE day >= {t["last"]}), 0) AS last_n,
+              coalesce(sum(n_active) FILTER (WHERE day >= {t["prior"]} AND day < {t["last"]}), 0) AS prior_n,
+              {"".join(f"count(*) FILTER (WHERE {any_of(f)}) AS gd_{fid[f]}, " for f in day_flags)}
+              {"".join(f"sum({bit(k)}) AS d_{k}, " for k in single)} 0 AS _
             FROM per_user_day GROUP BY user_id""",
         f"""CREATE TEMP TABLE by_event AS
             PIVOT (SELECT user_id, code, n FROM window_agg WHERE per_event = 1)
-            ON code IN ({', '.join(map(str, used))}) USING sum(n) AS n GROUP BY user_id""",
+            ON code IN ({", ".join(map(str, used))}) USING sum(n) AS n GROUP BY user_id""",
         _final(measures, code, [code[e] for e in active], fid, t),
     ]
 
@@ -135,8 +157,13 @@ def _final(measures: list[Measure], code: dict, active: list[int], fid: dict, t:
     for m in measures:
         ks = [code[e] for e in m.events]
         if m.kind in KINDS:
-            expr = KINDS[m.kind][0].format(n=n(ks), days=f"d_{ks[0]}", k=len(ks), id=fid.get(m.events),
-                                           used="(" + " + ".join(f'(coalesce("{k}_n", 0) > 0)::INT' for k in ks) + ")")
+            expr = KINDS[m.kind][0].format(
+                n=n(ks),
+                days=f"d_{ks[0]}",
+                k=len(ks),
+                id=fid.get(m.events),
+                used="(" + " + ".join(f'(coalesce("{k}_n", 0) > 0)::INT' for k in ks) + ")",
+            )
         else:
             expr = GENERIC[m.name][0].format(trend=TREND_DAYS)
         cols.append(f'coalesce(CAST({expr} AS DOUBLE), 0) AS "{m.name}"')
@@ -145,21 +172,23 @@ def _final(measures: list[Measure], code: dict, active: list[int], fid: dict, t:
     distinct = " + ".join(f'(coalesce("{k}_n", 0) > 0)::INT' for k in active) or "0"
     born = "coalesce(CAST(p.created AS DATE), CAST(f.first_seen AS DATE))"
     # DuckDB's greatest() skips NULLs, so "never" must stay NULL explicitly (it becomes tenure later).
-    since = lambda c: f"CASE WHEN f.{c} IS NULL THEN NULL ELSE greatest(date_diff('day', {born}, CAST(f.{c} AS DATE)), 0) END"
+    since = lambda c: (
+        f"CASE WHEN f.{c} IS NULL THEN NULL ELSE greatest(date_diff('day', {born}, CAST(f.{c} AS DATE)), 0) END"
+    )
     return f"""
         WITH base AS (
           SELECT p.user_id, p.account_id,
-            greatest(date_diff('day', greatest(coalesce({born}, {t['win']}), {t['win']}), {t['cut']}), 1) AS exposure_days,
-            greatest(date_diff('day', coalesce({born}, {t['win']}), {t['cut']}), 1) AS tenure_days,
-            {since('first_core')} AS to_core, {since('first_advanced')} AS to_advanced,
+            greatest(date_diff('day', greatest(coalesce({born}, {t["win"]}), {t["win"]}), {t["cut"]}), 1) AS exposure_days,
+            greatest(date_diff('day', coalesce({born}, {t["win"]}), {t["cut"]}), 1) AS tenure_days,
+            {since("first_core")} AS to_core, {since("first_advanced")} AS to_advanced,
             coalesce(d.active_days, 0) AS active_days, coalesce(d.active_events, 0) AS active_events,
             coalesce(d.active_weeks, 0) AS active_weeks, d.pac_weeks, d.recency,
             coalesce(d.last_n, 0) AS last_n, coalesce(d.prior_n, 0) AS prior_n,
             CASE WHEN d.active_events > 0 THEN ln(d.active_events) - ({nlogn}) / d.active_events END AS entropy,
             {distinct} AS distinct_events,
-            {t['window_days']} AS window_days, d.* EXCLUDE (user_id, active_days, active_events, active_weeks,
+            {t["window_days"]} AS window_days, d.* EXCLUDE (user_id, active_days, active_events, active_weeks,
               pac_weeks, recency, last_n, prior_n, _), e.* EXCLUDE (user_id)
           FROM people_df p LEFT JOIN firsts f USING (user_id) LEFT JOIN by_day d USING (user_id)
             LEFT JOIN by_event e USING (user_id))
-        SELECT user_id, account_id, exposure_days, active_days, {', '.join(cols)}
+        SELECT user_id, account_id, exposure_days, active_days, {", ".join(cols)}
         FROM (SELECT *, exposure_days / 7.0 AS weeks FROM base) ORDER BY user_id"""

@@ -1,11 +1,12 @@
 """Figures shared by the notebooks: titled, labelled with units, readable when printed."""
+
 from __future__ import annotations
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
-import seaborn as sns
 import pandas as pd
+import seaborn as sns
 
 from helpers.plots import style
 
@@ -44,10 +45,21 @@ def cohort_distributions(table: pd.DataFrame, names: list[str], descriptions: di
     style.apply()
     fig, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names), 4), squeeze=False)
     for ax, name in zip(axes[0], names):
-        sns.boxplot(data=table, x="label", y=name, order=COHORT_ORDER, hue="label", palette=style.PALETTE,
-                    showfliers=False, width=0.5, ax=ax, legend=False)
-        sns.stripplot(data=table, x="label", y=name, order=COHORT_ORDER, color="black", size=2, alpha=0.35,
-                      jitter=0.2, ax=ax)
+        sns.boxplot(
+            data=table,
+            x="label",
+            y=name,
+            order=COHORT_ORDER,
+            hue="label",
+            palette=style.PALETTE,
+            showfliers=False,
+            width=0.5,
+            ax=ax,
+            legend=False,
+        )
+        sns.stripplot(
+            data=table, x="label", y=name, order=COHORT_ORDER, color="black", size=2, alpha=0.35, jitter=0.2, ax=ax
+        )
         ax.set(xlabel="CSM label", ylabel=(descriptions or {}).get(name, name), title=name)
         ax.title.set_size(10)
     fig.tight_layout()
@@ -60,13 +72,21 @@ def effect_sizes(stats: pd.DataFrame, top: int = 25):
     d = stats.head(top).iloc[::-1]
     kept = d.status == "kept"
     fig, ax = plt.subplots(figsize=(9, 0.3 * len(d) + 1.5))
-    ax.errorbar(d.effect_size, range(len(d)), xerr=[d.effect_size - d.effect_lo, d.effect_hi - d.effect_size],
-                fmt="none", ecolor="grey", lw=1)
+    ax.errorbar(
+        d.effect_size,
+        range(len(d)),
+        xerr=[d.effect_size - d.effect_lo, d.effect_hi - d.effect_size],
+        fmt="none",
+        ecolor="grey",
+        lw=1,
+    )
     ax.scatter(d.effect_size, range(len(d)), c=np.where(kept, style.PALETTE["expert"], "#999999"), zorder=3)
     ax.set_yticks(range(len(d)), d.measure, fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set(xlabel="Hedges' g (experts minus intermediates, in standard deviations)",
-           title=f"The {len(d)} largest differences between the cohorts (green: kept)")
+    ax.set(
+        xlabel="Hedges' g (experts minus intermediates, in standard deviations)",
+        title=f"The {len(d)} largest differences between the cohorts (green: kept)",
+    )
     fig.tight_layout()
     return fig
 
@@ -75,8 +95,17 @@ def correlation_heatmap(corr: pd.DataFrame, title: str):
     style.apply()
     n = len(corr)
     fig, ax = plt.subplots(figsize=(0.35 * n + 3, 0.35 * n + 2))
-    sns.heatmap(corr, cmap="vlag", vmin=-1, vmax=1, square=True, ax=ax, cbar_kws={"label": "Spearman rho"},
-                xticklabels=True, yticklabels=True)
+    sns.heatmap(
+        corr,
+        cmap="vlag",
+        vmin=-1,
+        vmax=1,
+        square=True,
+        ax=ax,
+        cbar_kws={"label": "Spearman rho"},
+        xticklabels=True,
+        yticklabels=True,
+    )
     ax.tick_params(labelsize=7)
     ax.set_title(title)
     fig.tight_layout()
@@ -87,8 +116,9 @@ def boundaries(table: pd.DataFrame, bounds: pd.DataFrame, descriptions: dict[str
     """For the ``top`` strongest measures: distributions with the line, and the sorted strip."""
     style.apply()
     rows = list(bounds.head(top).itertuples())
-    fig, axes = plt.subplots(len(rows), 2, figsize=(11, 3.4 * len(rows)), squeeze=False,
-                             gridspec_kw={"width_ratios": [1.1, 1]})
+    fig, axes = plt.subplots(
+        len(rows), 2, figsize=(11, 3.4 * len(rows)), squeeze=False, gridspec_kw={"width_ratios": [1.1, 1]}
+    )
     for (left, right), row in zip(axes, rows):
         _boundary(left, right, table, row, descriptions.get(row.measure, ""))
     fig.tight_layout()
@@ -100,16 +130,23 @@ def _boundary(left, right, table: pd.DataFrame, row, description: str = ""):
         x = table.loc[table.label == label, row.measure]
         left.hist(x, bins=30, alpha=0.55, color=style.PALETTE[label], label=f"{label} (n={len(x)})", density=True)
     left.axvspan(row.boundary_lo, row.boundary_hi, color="black", alpha=0.08, label="90 % bootstrap range")
-    left.axvline(row.boundary, color="black", lw=2, label=f"boundary {row.boundary:.3g}"
-                 + (" (override)" if row.source == "override" else ""))
+    left.axvline(
+        row.boundary,
+        color="black",
+        lw=2,
+        label=f"boundary {row.boundary:.3g}" + (" (override)" if row.source == "override" else ""),
+    )
     left.set(xlabel=description or row.measure, ylabel="density", title=row.measure)
     left.legend(fontsize=8)
     d = table.sort_values(row.measure, kind="stable")
     right.scatter(range(len(d)), d[row.measure], s=6, c=d.label.map(style.PALETTE))
     right.axhline(row.boundary, color="black", lw=2)
-    right.set(xlabel="labelled users, in increasing order", ylabel=row.measure,
-              title=f"sorted strip: experts {row.experts_on_expert_side:.0%} / intermediates "
-                    f"{row.intermediates_on_expert_side:.0%} on the expert side")
+    right.set(
+        xlabel="labelled users, in increasing order",
+        ylabel=row.measure,
+        title=f"sorted strip: experts {row.experts_on_expert_side:.0%} / intermediates "
+        f"{row.intermediates_on_expert_side:.0%} on the expert side",
+    )
     right.title.set_size(10)
 
 
@@ -121,12 +158,19 @@ def score_by_cohort(scores: pd.Series, labels: pd.Series, cutoffs: dict, all_sco
     ax = axes[0][0]
     bins = np.linspace(0, 100, 41)
     for label in COHORT_ORDER:
-        ax.hist(scores[labels == label], bins=bins, alpha=0.55, color=style.PALETTE[label],
-                label=f"CSM: {label} (n={(labels == label).sum()})")
+        ax.hist(
+            scores[labels == label],
+            bins=bins,
+            alpha=0.55,
+            color=style.PALETTE[label],
+            label=f"CSM: {label} (n={(labels == label).sum()})",
+        )
     ax.set(xlabel="expert score (0-100)", ylabel="labelled users", title="Labelled users")
     if all_scores is not None:
         axes[0][1].hist(all_scores.dropna(), bins=bins, color="#4c72b0")
-        axes[0][1].set(xlabel="expert score (0-100)", ylabel="users", title=f"Every active user (n={all_scores.notna().sum():,})")
+        axes[0][1].set(
+            xlabel="expert score (0-100)", ylabel="users", title=f"Every active user (n={all_scores.notna().sum():,})"
+        )
     for a in axes[0]:
         for name, value in cutoffs.items():
             a.axvline(value, color="black", ls="--" if name == "beginner" else "-", lw=1.5)
@@ -152,8 +196,14 @@ def rate_bars(table: pd.DataFrame, x: str, title: str, xlabel: str):
     pos = np.arange(len(table))
     rate = table.churn_rate.fillna(0)
     ax.bar(pos, rate, color="#4c72b0")
-    ax.errorbar(pos, rate, yerr=[rate - table.ci_low.fillna(0), table.ci_high.fillna(0) - rate], fmt="none",
-                ecolor="black", capsize=4)
+    ax.errorbar(
+        pos,
+        rate,
+        yerr=[rate - table.ci_low.fillna(0), table.ci_high.fillna(0) - rate],
+        fmt="none",
+        ecolor="black",
+        capsize=4,
+    )
     for p, n, r in zip(pos, table.accounts, rate):
         ax.text(p, r / 2, f"n={n}", ha="center", color="white", fontsize=9)
     ax.set_xticks(pos, table[x].astype(str))

@@ -1,4 +1,5 @@
 """Charts for the monthly report (notebooks 12 and 13): cohort heatmaps, MRR movements, KPIs, health mix, sparklines."""
+
 from __future__ import annotations
 
 import matplotlib as mpl
@@ -14,12 +15,21 @@ def cohort_heatmap(table: pd.DataFrame, title: str, xlabel: str, min_size: int, 
     """Cohorts down, periods across, percentages in the cells; cohort sizes on the left, small ones marked."""
     style.apply()
     periods = [c for c in table.columns if isinstance(c, (int, np.integer))]
-    grid = table.set_index(table.cohort + "  n=" + table.accounts.astype(str) +
-                           np.where(table.accounts < min_size, " (!)", ""))[periods]
+    grid = table.set_index(
+        table.cohort + "  n=" + table.accounts.astype(str) + np.where(table.accounts < min_size, " (!)", "")
+    )[periods]
     grid = grid.dropna(axis=1, how="all")
     fig, ax = plt.subplots(figsize=(max(7, 0.45 * grid.shape[1] + 3), max(3, 0.3 * grid.shape[0] + 1.5)))
-    sns.heatmap(grid * 100, annot=grid.shape[1] <= 16, fmt=".0f", cmap="RdYlGn", center=center, cbar_kws={"label": "%"},
-                ax=ax, annot_kws={"fontsize": 7})
+    sns.heatmap(
+        grid * 100,
+        annot=grid.shape[1] <= 16,
+        fmt=".0f",
+        cmap="RdYlGn",
+        center=center,
+        cbar_kws={"label": "%"},
+        ax=ax,
+        annot_kws={"fontsize": 7},
+    )
     ax.set(title=title, xlabel=xlabel, ylabel=f"cohort (n = accounts; (!) under {min_size})")
     ax.tick_params(axis="y", labelsize=7)
     fig.tight_layout()
@@ -57,8 +67,9 @@ def sparklines(history: pd.DataFrame, labels: dict[str, str], max_value: float =
     style.apply()
     accounts = list(labels)
     rows = max(1, int(np.ceil(len(accounts) / columns)))
-    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 1.25 * rows + 0.6), sharex=True, sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(2.6 * columns, 1.25 * rows + 0.6), sharex=True, sharey=True, squeeze=False
+    )
     for ax, account in zip(axes.flat, accounts):
         h = history[history.account_id == account]
         ax.plot(h.week, h.activity_coefficient, color="#4c72b0", linewidth=1.4)
@@ -70,7 +81,7 @@ def sparklines(history: pd.DataFrame, labels: dict[str, str], max_value: float =
         ax.tick_params(labelsize=7)
         ax.xaxis.set_major_locator(mpl.dates.MonthLocator(interval=2))
         ax.xaxis.set_major_formatter(mpl.dates.DateFormatter("%b"))
-    for ax in list(axes.flat)[len(accounts):]:
+    for ax in list(axes.flat)[len(accounts) :]:
         ax.axis("off")
     fig.suptitle("Activity coefficient (weeks active of the last 7), weekly", fontsize=11, fontweight="bold")
     fig.tight_layout()
@@ -101,8 +112,14 @@ def health_mix(dist: pd.DataFrame):
         left = 0.0
         for t in dist.itertuples():
             width = getattr(t, col)
-            ax.barh(row, width, left=left, color=style.PALETTE.get(t.tier, "#999999"), edgecolor="white",
-                    label=t.tier if row == 0 else None)
+            ax.barh(
+                row,
+                width,
+                left=left,
+                color=style.PALETTE.get(t.tier, "#999999"),
+                edgecolor="white",
+                label=t.tier if row == 0 else None,
+            )
             if width >= 0.04:
                 ax.text(left + width / 2, row, f"{100 * width:.0f}%", ha="center", va="center", fontsize=9)
             left += width

@@ -1,5 +1,6 @@
 """The executive summary's content: one table of accounts, the headline KPIs against target, the lists a VP acts on,
 and a situation-complication-resolution narrative built from them (seed 001)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,12 +10,18 @@ from helpers.data.config import Report
 from helpers.health.config import Alerts
 from helpers.retention.revenue import KPI_NAMES, paid_on
 
-RED_TIERS = ("At-risk", "Critical")            # the health tiers that call for action
-URGENT_RISK = ("Critical", "High")             # the churn-model risk tiers that do
+RED_TIERS = ("At-risk", "Critical")  # the health tiers that call for action
+URGENT_RISK = ("Critical", "High")  # the churn-model risk tiers that do
 
 
-def portfolio(health: pd.DataFrame, accounts: pd.DataFrame, subscriptions: pd.DataFrame, as_of: pd.Timestamp,
-              churn: pd.DataFrame | None = None, renewals: pd.Series | None = None) -> pd.DataFrame:
+def portfolio(
+    health: pd.DataFrame,
+    accounts: pd.DataFrame,
+    subscriptions: pd.DataFrame,
+    as_of: pd.Timestamp,
+    churn: pd.DataFrame | None = None,
+    renewals: pd.Series | None = None,
+) -> pd.DataFrame:
     """One row per scored account: name, segment, csm, ARR now, health, tier, drivers, action, SLA,
     churn probability and risk tier (when notebook 10 ran), days to renewal (when known)."""
     keep = [c for c in ("account_id", "name", "segment", "csm") if c in accounts]
@@ -23,7 +30,9 @@ def portfolio(health: pd.DataFrame, accounts: pd.DataFrame, subscriptions: pd.Da
     out["csm"] = out.get("csm", pd.Series("unassigned", index=out.index)).fillna("unassigned")
     out["arr"] = (12 * out.account_id.map(paid_on(subscriptions, as_of))).fillna(0).round(2)
     if churn is not None:
-        out = out.merge(churn[["account_id", "churn_probability", "risk_tier", "top_drivers"]], on="account_id", how="left")
+        out = out.merge(
+            churn[["account_id", "churn_probability", "risk_tier", "top_drivers"]], on="account_id", how="left"
+        )
     if renewals is not None:
         out["days_to_renewal"] = out.account_id.map(renewals)
     return out
@@ -33,18 +42,37 @@ def at_risk_arr(p: pd.DataFrame, below: float) -> float:
     return float(p.arr[p.health_score < below].sum())
 
 
-def headline(now: pd.DataFrame, before: pd.DataFrame | None, kpis_now: dict, kpis_before: dict, settings: Report) -> pd.DataFrame:
+def headline(
+    now: pd.DataFrame, before: pd.DataFrame | None, kpis_now: dict, kpis_before: dict, settings: Report
+) -> pd.DataFrame:
     """Each KPI now, in the previous period, its change, its target and whether it is met."""
     t = settings.targets
     share = lambda p: at_risk_arr(p, settings.at_risk_health_below) / max(p.arr.sum(), 1e-9)
-    rows = [(f"{label} (12 months)", kpis_now.get(key), kpis_before.get(key), getattr(t, key), True, "%")
-            for key, label in KPI_NAMES.items()]
-    rows += [(f"At-risk ARR share (health under {settings.at_risk_health_below:g})", share(now),
-             share(before) if before is not None else np.nan, t.at_risk_arr_share, False, "%"),
-            ("Average health score", now.health_score.mean(), before.health_score.mean() if before is not None else np.nan,
-             t.average_health, True, "points")]
+    rows = [
+        (f"{label} (12 months)", kpis_now.get(key), kpis_before.get(key), getattr(t, key), True, "%")
+        for key, label in KPI_NAMES.items()
+    ]
+    rows += [
+        (
+            f"At-risk ARR share (health under {settings.at_risk_health_below:g})",
+            share(now),
+            share(before) if before is not None else np.nan,
+            t.at_risk_arr_share,
+            False,
+            "%",
+        ),
+        (
+            "Average health score",
+            now.health_score.mean(),
+            before.health_score.mean() if before is not None else np.nan,
+            t.average_health,
+            True,
+            "points",
+        ),
+    ]
     table = pd.DataFrame(rows, columns=["kpi", "value", "previous", "target", "higher_is_better", "unit"]).astype(
-        {"value": float, "previous": float})
+        {"value": float, "previous": float}
+    )
     table["change"] = table.value - table.previous
     table["on_target"] = np.where(table.higher_is_better, table.value >= table.target, table.value <= table.target)
     return table
@@ -52,6 +80,7 @@ def headline(now: pd.DataFrame, before: pd.DataFrame | None, kpis_now: dict, kpi
 
 def readable(table: pd.DataFrame) -> pd.DataFrame:
     """The headline table as a VP reads it: percentages, arrows, target met or not."""
+
     def fmt(v, unit):
         return "n/a" if pd.isna(v) else (f"{100 * v:.1f} %" if unit == "%" else f"{v:.1f}")
 
@@ -59,25 +88,35 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
         if pd.isna(r.change):
             return "n/a"
         shown = round(100 * r.change if r.unit == "%" else r.change, 1)
-        if shown == 0:          # judged as printed: a change that rounds away is no change
+        if shown == 0:  # judged as printed: a change that rounds away is no change
             return "no change"
         better = (shown > 0) == r.higher_is_better
         return f"{shown:+.1f}{' pts' if r.unit == '%' else ''} ({'better' if better else 'worse'})"
-    return pd.DataFrame({"KPI": table.kpi, "Now": [fmt(v, u) for v, u in zip(table.value, table.unit)],
-                         "Last month": [fmt(v, u) for v, u in zip(table.previous, table.unit)],
-                         "Change": [change(r) for r in table.itertuples()],
-                         "Target": [("at least " if h else "at most ") + fmt(v, u)
-                                    for v, u, h in zip(table.target, table.unit, table.higher_is_better)],
-                         "Status": np.where(table.on_target, "on target", "OFF TARGET")})
+
+    return pd.DataFrame(
+        {
+            "KPI": table.kpi,
+            "Now": [fmt(v, u) for v, u in zip(table.value, table.unit)],
+            "Last month": [fmt(v, u) for v, u in zip(table.previous, table.unit)],
+            "Change": [change(r) for r in table.itertuples()],
+            "Target": [
+                ("at least " if h else "at most ") + fmt(v, u)
+                for v, u, h in zip(table.target, table.unit, table.higher_is_better)
+            ],
+            "Status": np.where(table.on_target, "on target", "OFF TARGET"),
+        }
+    )
 
 
 def health_distribution(p: pd.DataFrame, tier_order: list[str], before: pd.DataFrame | None = None) -> pd.DataFrame:
     """Accounts and ARR per health tier, in counts and shares (and last period's shares when given)."""
+
     def shares(q: pd.DataFrame) -> pd.DataFrame:
         g = q.groupby("tier").agg(accounts=("account_id", "size"), arr=("arr", "sum")).reindex(tier_order).fillna(0)
         g["share_of_accounts"] = (g.accounts / max(g.accounts.sum(), 1)).round(3)
         g["share_of_arr"] = (g.arr / max(g.arr.sum(), 1e-9)).round(3)
         return g.astype({"accounts": int})
+
     out = shares(p)
     if before is not None:
         last = shares(before)
@@ -96,6 +135,7 @@ def needs_action(p: pd.DataFrame, alerts: pd.DataFrame | None) -> pd.DataFrame:
     def add(mask: pd.Series, words: pd.Series) -> None:
         for i in np.flatnonzero(mask.fillna(False).to_numpy(bool)):
             reasons[i].append(words.iloc[i])
+
     add(p.tier.isin(RED_TIERS), "health " + p.tier.astype(str))
     if "risk_tier" in p:
         add(p.risk_tier.isin(URGENT_RISK), "churn risk " + p.risk_tier.astype(str))
@@ -110,17 +150,52 @@ def needs_action(p: pd.DataFrame, alerts: pd.DataFrame | None) -> pd.DataFrame:
 
 def action_lists(actions: pd.DataFrame) -> pd.DataFrame:
     """Per CSM, the accounts needing action ordered by ARR at risk, with the action and its SLA."""
-    cols = ["csm", "account_id", "name", "segment", "arr", "arr_at_risk", "health_score", "tier", "churn_probability",
-            "risk_tier", "reasons", "recommended_action", "owner", "sla", "drivers", "activity"]
+    cols = [
+        "csm",
+        "account_id",
+        "name",
+        "segment",
+        "arr",
+        "arr_at_risk",
+        "health_score",
+        "tier",
+        "churn_probability",
+        "risk_tier",
+        "reasons",
+        "recommended_action",
+        "owner",
+        "sla",
+        "drivers",
+        "activity",
+    ]
     cols = [c for c in cols if c in actions]
-    return (actions[cols].sort_values(["csm", "arr_at_risk", "account_id"], ascending=[True, False, True], kind="stable")
-            .reset_index(drop=True))
+    return (
+        actions[cols]
+        .sort_values(["csm", "arr_at_risk", "account_id"], ascending=[True, False, True], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def top_at_risk(actions: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    cols = [c for c in ("name", "segment", "csm", "arr", "health_score", "tier", "churn_probability", "drivers",
-                        "recommended_action", "sla") if c in actions]
-    return actions.sort_values(["arr_at_risk", "arr"], ascending=False, kind="stable").head(n)[cols].reset_index(drop=True)
+    cols = [
+        c
+        for c in (
+            "name",
+            "segment",
+            "csm",
+            "arr",
+            "health_score",
+            "tier",
+            "churn_probability",
+            "drivers",
+            "recommended_action",
+            "sla",
+        )
+        if c in actions
+    ]
+    return (
+        actions.sort_values(["arr_at_risk", "arr"], ascending=False, kind="stable").head(n)[cols].reset_index(drop=True)
+    )
 
 
 def renewals_at_risk(p: pd.DataFrame, rule: Alerts) -> pd.DataFrame:
@@ -128,9 +203,23 @@ def renewals_at_risk(p: pd.DataFrame, rule: Alerts) -> pd.DataFrame:
     if "days_to_renewal" not in p:
         return pd.DataFrame()
     soon = p[p.days_to_renewal.le(rule.renewal_within_days) & p.health_score.lt(rule.renewal_health_below)]
-    cols = [c for c in ("name", "csm", "arr", "days_to_renewal", "health_score", "tier", "churn_probability",
-                        "recommended_action") if c in soon]
-    return soon.sort_values(["arr", "days_to_renewal"], ascending=[False, True], kind="stable")[cols].reset_index(drop=True)
+    cols = [
+        c
+        for c in (
+            "name",
+            "csm",
+            "arr",
+            "days_to_renewal",
+            "health_score",
+            "tier",
+            "churn_probability",
+            "recommended_action",
+        )
+        if c in soon
+    ]
+    return soon.sort_values(["arr", "days_to_renewal"], ascending=[False, True], kind="stable")[cols].reset_index(
+        drop=True
+    )
 
 
 def strategic(p: pd.DataFrame, before: pd.DataFrame | None, n: int) -> pd.DataFrame:
@@ -138,38 +227,82 @@ def strategic(p: pd.DataFrame, before: pd.DataFrame | None, n: int) -> pd.DataFr
     top = p.sort_values(["arr", "account_id"], ascending=[False, True], kind="stable").head(n).copy()
     top["status"] = np.select([top.tier.isin(RED_TIERS), top.tier.eq("Neutral")], ["red", "yellow"], "green")
     if before is not None:
-        top["health_change"] = (top.health_score - top.account_id.map(before.set_index("account_id").health_score)).round(1)
-    cols = [c for c in ("name", "segment", "csm", "arr", "health_score", "health_change", "tier", "status",
-                        "churn_probability", "drivers") if c in top]
+        top["health_change"] = (
+            top.health_score - top.account_id.map(before.set_index("account_id").health_score)
+        ).round(1)
+    cols = [
+        c
+        for c in (
+            "name",
+            "segment",
+            "csm",
+            "arr",
+            "health_score",
+            "health_change",
+            "tier",
+            "status",
+            "churn_probability",
+            "drivers",
+        )
+        if c in top
+    ]
     return top[cols].reset_index(drop=True)
 
 
-def narrative(kpis: pd.DataFrame, p: pd.DataFrame, actions: pd.DataFrame, renewals: pd.DataFrame,
-              strategic_accounts: pd.DataFrame, settings: Report, rule: Alerts) -> dict[str, str]:
+def narrative(
+    kpis: pd.DataFrame,
+    p: pd.DataFrame,
+    actions: pd.DataFrame,
+    renewals: pd.DataFrame,
+    strategic_accounts: pd.DataFrame,
+    settings: Report,
+    rule: Alerts,
+) -> dict[str, str]:
     """Situation, complication, resolution: three short paragraphs generated from the figures."""
     grr, nrr, health = kpis.value.iloc[0], kpis.value.iloc[1], kpis.value.iloc[-1]
     risk_arr = at_risk_arr(p, settings.at_risk_health_below)
     red = strategic_accounts[strategic_accounts.status == "red"]
-    situation = (f"{len(p):,} paying accounts, ${p.arr.sum():,.0f} ARR. Over the last twelve months the base kept "
-                 f"{100 * grr:.1f} % of its revenue before expansion and {100 * nrr:.1f} % after it; the average "
-                 f"health score is {health:.1f}.")
-    complication = " ".join(filter(None, [
-        f"${risk_arr:,.0f} of ARR ({100 * risk_arr / max(p.arr.sum(), 1e-9):.1f} %) sits in accounts scoring under "
-        f"{settings.at_risk_health_below:g}.",
-        _worst_move(kpis),
-        f"Off target: {', '.join(kpis[~kpis.on_target].kpi)}." if (~kpis.on_target).any() else "Every KPI is on target.",
-        f"{len(renewals)} renewal(s) in the next {rule.renewal_within_days} days have health under "
-        f"{rule.renewal_health_below:g} (${renewals.arr.sum():,.0f} ARR)." if len(renewals) else "",
-        f"{len(red)} of the top {len(strategic_accounts)} accounts are red: {', '.join(red.name)}." if len(red)
-        else f"None of the top {len(strategic_accounts)} accounts is red."]))
+    situation = (
+        f"{len(p):,} paying accounts, ${p.arr.sum():,.0f} ARR. Over the last twelve months the base kept "
+        f"{100 * grr:.1f} % of its revenue before expansion and {100 * nrr:.1f} % after it; the average "
+        f"health score is {health:.1f}."
+    )
+    complication = " ".join(
+        filter(
+            None,
+            [
+                f"${risk_arr:,.0f} of ARR ({100 * risk_arr / max(p.arr.sum(), 1e-9):.1f} %) sits in accounts scoring under "
+                f"{settings.at_risk_health_below:g}.",
+                _worst_move(kpis),
+                f"Off target: {', '.join(kpis[~kpis.on_target].kpi)}."
+                if (~kpis.on_target).any()
+                else "Every KPI is on target.",
+                f"{len(renewals)} renewal(s) in the next {rule.renewal_within_days} days have health under "
+                f"{rule.renewal_health_below:g} (${renewals.arr.sum():,.0f} ARR)."
+                if len(renewals)
+                else "",
+                f"{len(red)} of the top {len(strategic_accounts)} accounts are red: {', '.join(red.name)}."
+                if len(red)
+                else f"None of the top {len(strategic_accounts)} accounts is red.",
+            ],
+        )
+    )
     first = actions.sort_values(["arr_at_risk", "arr"], ascending=False, kind="stable").head(3)
     plays = actions.recommended_action.value_counts()
-    resolution = " ".join(filter(None, [
-        f"{len(actions)} account(s) need action this month, ${actions.arr_at_risk.sum():,.0f} of ARR at risk "
-        f"(ARR weighted by churn probability where the model ran).",
-        f"Start with {', '.join(first.name)} (${first.arr_at_risk.sum():,.0f} at risk between them)." if len(first) else "",
-        f"The most common play is '{plays.index[0]}' ({plays.iloc[0]} accounts)." if len(plays) else "",
-        "Every CSM has a list ordered by ARR at risk, with the action and its SLA."]))
+    resolution = " ".join(
+        filter(
+            None,
+            [
+                f"{len(actions)} account(s) need action this month, ${actions.arr_at_risk.sum():,.0f} of ARR at risk "
+                f"(ARR weighted by churn probability where the model ran).",
+                f"Start with {', '.join(first.name)} (${first.arr_at_risk.sum():,.0f} at risk between them)."
+                if len(first)
+                else "",
+                f"The most common play is '{plays.index[0]}' ({plays.iloc[0]} accounts)." if len(plays) else "",
+                "Every CSM has a list ordered by ARR at risk, with the action and its SLA.",
+            ],
+        )
+    )
     return {"situation": situation, "complication": complication, "resolution": resolution}
 
 
@@ -204,20 +337,25 @@ def for_display(table: pd.DataFrame) -> pd.DataFrame:
 def flagged_for_sparklines(actions: pd.DataFrame, n: int = 12) -> dict[str, str]:
     """The n flagged accounts with most ARR at risk, labelled for the sparkline grid."""
     top = actions.sort_values(["arr_at_risk", "arr"], ascending=False, kind="stable").head(n)
-    return {a: f"{name} (${arr / 1000:,.0f}K, health {h:.0f})" for a, name, arr, h in
-            zip(top.account_id, top.name, top.arr, top.health_score)}
+    return {
+        a: f"{name} (${arr / 1000:,.0f}K, health {h:.0f})"
+        for a, name, arr, h in zip(top.account_id, top.name, top.arr, top.health_score)
+    }
 
 
 def summary(kpis: pd.DataFrame, actions: pd.DataFrame, renewals: pd.DataFrame, strategic_accounts: pd.DataFrame) -> str:
     on = int(kpis.on_target.sum())
     red = int((strategic_accounts.status == "red").sum())
-    return "\n".join([
-        f"{on} of {len(kpis)} headline KPIs on target; off target: {', '.join(kpis[~kpis.on_target].kpi) or 'none'}.",
-        f"{len(actions)} accounts need action (${actions.arr_at_risk.sum():,.0f} ARR at risk), across {actions.csm.nunique()} CSM list(s).",
-        f"{len(renewals)} renewal(s) in the window at low health; {red} red strategic account(s)."])
+    return "\n".join(
+        [
+            f"{on} of {len(kpis)} headline KPIs on target; off target: {', '.join(kpis[~kpis.on_target].kpi) or 'none'}.",
+            f"{len(actions)} accounts need action (${actions.arr_at_risk.sum():,.0f} ARR at risk), across {actions.csm.nunique()} CSM list(s).",
+            f"{len(renewals)} renewal(s) in the window at low health; {red} red strategic account(s).",
+        ]
+    )
 
 
-SPARK = "▁▂▃▄▅▆▇█"   # one block per activity-coefficient level, 0..7
+SPARK = "▁▂▃▄▅▆▇█"  # one block per activity-coefficient level, 0..7
 
 
 def spark_text(history: pd.DataFrame) -> pd.Series:

@@ -4,6 +4,7 @@ The previous period's health comes from last month's run when ``previous_run`` i
 (what the VP was shown); otherwise it is recomputed from the data as it stood a month
 earlier, with the same configuration and expert model.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,32 +12,32 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.health import features as account_features
 from helpers import artifacts
 from helpers.churn import history as churn_data
 from helpers.data import contract
-from helpers.report import executive
-from helpers.expert import model as expert_model
-from helpers.health import inputs as health_inputs
-from helpers.retention import revenue as retention
-from helpers.expert import rollup
 from helpers.data.config import Report
+from helpers.expert import model as expert_model
+from helpers.expert import rollup
+from helpers.health import features as account_features
+from helpers.health import inputs as health_inputs
 from helpers.health.config import Alerts
+from helpers.report import executive
+from helpers.retention import revenue as retention
 
 
 @dataclass
 class ExecutiveInputs:
     ds: contract.Dataset
     settings: Report
-    renewal_rule: Alerts               # the health configuration's alert rule for renewals at risk
+    renewal_rule: Alerts  # the health configuration's alert rule for renewals at risk
     tiers: list[str]
-    now: pd.DataFrame                  # executive.portfolio at as_of
-    before: pd.DataFrame               # the previous period's account_id, health_score, tier, arr
+    now: pd.DataFrame  # executive.portfolio at as_of
+    before: pd.DataFrame  # the previous period's account_id, health_score, tier, arr
     before_source: str
     kpis_now: dict
     kpis_before: dict
     alerts: pd.DataFrame | None
-    previous: dict[str, pd.DataFrame | None]   # last month's artifacts (empty without previous_run)
+    previous: dict[str, pd.DataFrame | None]  # last month's artifacts (empty without previous_run)
 
 
 def load(dataset: str, as_of: str, run_dir: Path, previous_run: str = "") -> ExecutiveInputs:
@@ -44,19 +45,38 @@ def load(dataset: str, as_of: str, run_dir: Path, previous_run: str = "") -> Exe
     config, _ = health_inputs.config_for(ds)
     subs = ds.tables["subscriptions"]
     health = artifacts.read(run_dir, "account_health.csv", made_by="09_health_score")
-    now = executive.portfolio(health, ds.tables["accounts"], subs, ds.as_of, artifacts.optional(run_dir, "churn_scores.csv"),
-                              account_features.days_to_renewal(ds))
+    now = executive.portfolio(
+        health,
+        ds.tables["accounts"],
+        subs,
+        ds.as_of,
+        artifacts.optional(run_dir, "churn_scores.csv"),
+        account_features.days_to_renewal(ds),
+    )
     t_before = retention.month_before(ds.as_of)
-    previous = {name: artifacts.previous(previous_run, name) for name in ("account_health.csv", "alerts.csv", "user_tags.csv")}
+    previous = {
+        name: artifacts.previous(previous_run, name) for name in ("account_health.csv", "alerts.csv", "user_tags.csv")
+    }
     if previous["account_health.csv"] is not None:
         before, source = previous["account_health.csv"], f"last month's run ({previous_run})"
     else:
         before, source = _recomputed(ds, config, t_before, run_dir), f"recomputed from the data as of {t_before.date()}"
     before = before[["account_id", "health_score", "tier"]].assign(
-        arr=lambda d: (12 * d.account_id.map(retention.paid_on(subs, t_before))).fillna(0))
-    return ExecutiveInputs(ds, ds.config.report, config.alerts, [t.name for t in config.tiers], now, before, source,
-                           retention.trailing_year(subs, ds.as_of), retention.trailing_year(subs, t_before),
-                           artifacts.optional(run_dir, "alerts.csv"), previous)
+        arr=lambda d: (12 * d.account_id.map(retention.paid_on(subs, t_before))).fillna(0)
+    )
+    return ExecutiveInputs(
+        ds,
+        ds.config.report,
+        config.alerts,
+        [t.name for t in config.tiers],
+        now,
+        before,
+        source,
+        retention.trailing_year(subs, ds.as_of),
+        retention.trailing_year(subs, t_before),
+        artifacts.optional(run_dir, "alerts.csv"),
+        previous,
+    )
 
 
 def _recomputed(ds: contract.Dataset, config, t: pd.Timestamp, run_dir: Path) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 index.html opens on the executive summary (the pages whose notebooks hide their code),
 with a bar linking to the action lists, the contents (every notebook) and the artifacts.
 """
+
 from __future__ import annotations
 
 import html
@@ -18,11 +19,24 @@ STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem aut
 h1{margin-bottom:.2rem} .meta{color:#555} table{border-collapse:collapse;font-size:.85rem;margin-bottom:1.5rem}
 th,td{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
 @media print{section{break-inside:avoid-page} nav{display:none}}"""
-NAV_STYLE = ("font-family:system-ui,sans-serif;background:#f3f4f6;padding:.6rem 1rem;border-bottom:1px solid #ccc;"
-             "position:sticky;top:0;z-index:10")
-ACTION_COLUMNS = {"name": "account", "segment": "segment", "arr": "ARR", "arr_at_risk": "ARR at risk",
-                  "health_score": "health", "tier": "tier", "churn_probability": "churn risk", "reasons": "why",
-                  "recommended_action": "action", "owner": "owner", "sla": "SLA", "activity": "activity, weekly"}
+NAV_STYLE = (
+    "font-family:system-ui,sans-serif;background:#f3f4f6;padding:.6rem 1rem;border-bottom:1px solid #ccc;"
+    "position:sticky;top:0;z-index:10"
+)
+ACTION_COLUMNS = {
+    "name": "account",
+    "segment": "segment",
+    "arr": "ARR",
+    "arr_at_risk": "ARR at risk",
+    "health_score": "health",
+    "tier": "tier",
+    "churn_probability": "churn risk",
+    "reasons": "why",
+    "recommended_action": "action",
+    "owner": "owner",
+    "sla": "SLA",
+    "activity": "activity, weekly",
+}
 
 
 def render(run_dir: Path, skipped: dict[str, str] | None = None) -> None:
@@ -32,8 +46,11 @@ def render(run_dir: Path, skipped: dict[str, str] | None = None) -> None:
     has_actions = _action_lists(run_dir)
     (run_dir / "contents.html").write_text(_contents(run_dir, pages, skipped or {}, has_actions), encoding="utf-8")
     front = next((p for p in pages if p["executive"]), None)
-    index = (_with_nav(front["body"], _nav(pages, has_actions, skipped or {})) if front
-             else (run_dir / "contents.html").read_text(encoding="utf-8"))
+    index = (
+        _with_nav(front["body"], _nav(pages, has_actions, skipped or {}))
+        if front
+        else (run_dir / "contents.html").read_text(encoding="utf-8")
+    )
     (run_dir / "index.html").write_text(index, encoding="utf-8")
 
 
@@ -52,7 +69,9 @@ def _without_warnings(nb):
     """An executive page shows results, not library warnings printed to stderr."""
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            cell.outputs = [
+                o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
     return nb
 
 
@@ -68,9 +87,18 @@ def _nav(pages, has_actions: bool, skipped: dict[str, str]) -> str:
     if has_actions:
         links.append('<a href="html/csm_actions.html">CSM action lists</a>')
     links += ['<a href="contents.html">All notebooks and artifacts</a>', '<a href="run.json">run.json</a>']
-    aside = (f'<br><small>{len(skipped)} notebook(s) stepped aside this month: '
-             f'{html.escape(", ".join(Path(nb).stem for nb in skipped))} (why: see contents)</small>' if skipped else "")
-    return f'<nav style="{NAV_STYLE}"><strong>Monthly report</strong> &middot; ' + " &middot; ".join(links) + aside + "</nav>"
+    aside = (
+        f"<br><small>{len(skipped)} notebook(s) stepped aside this month: "
+        f"{html.escape(', '.join(Path(nb).stem for nb in skipped))} (why: see contents)</small>"
+        if skipped
+        else ""
+    )
+    return (
+        f'<nav style="{NAV_STYLE}"><strong>Monthly report</strong> &middot; '
+        + " &middot; ".join(links)
+        + aside
+        + "</nav>"
+    )
 
 
 def _with_nav(body: str, nav: str) -> str:
@@ -92,15 +120,17 @@ def _action_lists(run_dir: Path) -> bool:
         if "churn risk" in shown:
             shown["churn risk"] = shown["churn risk"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.0f} %")
         total = rows.arr_at_risk.sum()
-        sections.append(f"<section><h2>{html.escape(str(csm))}</h2><p class=\"meta\">{len(rows)} account(s), "
-                        f"${total:,.0f} ARR at risk</p>{shown.to_html(index=False, na_rep='', border=0)}</section>")
+        sections.append(
+            f'<section><h2>{html.escape(str(csm))}</h2><p class="meta">{len(rows)} account(s), '
+            f"${total:,.0f} ARR at risk</p>{shown.to_html(index=False, na_rep='', border=0)}</section>"
+        )
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>CSM action lists</title><style>{STYLE}</style></head><body>
 <p><a href="../index.html">&larr; Executive summary</a></p>
 <h1>CSM action lists</h1>
 <p class="meta">Every account that needs action this month, per CSM, ordered by ARR at risk (ARR x churn probability where the
 churn model ran). Also as <a href="../artifacts/csm_actions.csv">csm_actions.csv</a>.</p>
-{''.join(sections) or '<p>No account needs action this month.</p>'}
+{"".join(sections) or "<p>No account needs action this month.</p>"}
 </body></html>
 """
     (run_dir / "html" / "csm_actions.html").write_text(page, encoding="utf-8")
@@ -112,22 +142,31 @@ def _contents(run_dir: Path, pages, skipped: dict[str, str], has_actions: bool) 
     contract = run_dir / "artifacts" / "data_contract.json"
     if contract.exists():
         params = json.loads(contract.read_text())
-    items = [f'<li><a href="html/{p["stem"]}.html">{html.escape(p["title"])}</a> '
-             f'<small>(<a href="notebooks/{p["stem"]}.ipynb">notebook</a>)</small></li>' for p in pages]
+    items = [
+        f'<li><a href="html/{p["stem"]}.html">{html.escape(p["title"])}</a> '
+        f'<small>(<a href="notebooks/{p["stem"]}.ipynb">notebook</a>)</small></li>'
+        for p in pages
+    ]
     if has_actions:
         first_method = sum(p["executive"] for p in pages)
-        items.insert(first_method, '<li><a href="html/csm_actions.html">CSM action lists</a> '
-                                   '<small>(<a href="artifacts/csm_actions.csv">CSV</a>)</small></li>')
-    items += [f"<li><s>{html.escape(Path(nb).stem)}</s> <small>stepped aside: {html.escape(why)}</small></li>"
-              for nb, why in skipped.items()]
-    arts = "\n".join(f'<li><a href="artifacts/{p.name}">{p.name}</a></li>'
-                     for p in sorted((run_dir / "artifacts").iterdir()))
+        items.insert(
+            first_method,
+            '<li><a href="html/csm_actions.html">CSM action lists</a> '
+            '<small>(<a href="artifacts/csm_actions.csv">CSV</a>)</small></li>',
+        )
+    items += [
+        f"<li><s>{html.escape(Path(nb).stem)}</s> <small>stepped aside: {html.escape(why)}</small></li>"
+        for nb, why in skipped.items()
+    ]
+    arts = "\n".join(
+        f'<li><a href="artifacts/{p.name}">{p.name}</a></li>' for p in sorted((run_dir / "artifacts").iterdir())
+    )
     nl = "\n"
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Customer Health Workbook: {html.escape(str(params.get('as_of', '')))}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Customer Health Workbook: {html.escape(str(params.get("as_of", "")))}</title>
 <style>{STYLE}</style></head><body>
 <h1>Customer Health Workbook</h1>
-<p class="meta">{html.escape(str(params.get('dataset', '')))} &middot; as of {html.escape(str(params.get('as_of', '')))}</p>
+<p class="meta">{html.escape(str(params.get("dataset", "")))} &middot; as of {html.escape(str(params.get("as_of", "")))}</p>
 <h2>Pages</h2><ol>
 {nl.join(items)}
 </ol>
@@ -143,6 +182,7 @@ def broken_links(run_dir: Path) -> list[str]:
     """Every href and src in the report's pages that does not resolve: a missing file, or an image that is not
     a decodable embedded picture. Empty when the report is whole."""
     import base64
+
     problems = []
     for page in [run_dir / "index.html", run_dir / "contents.html", *sorted((run_dir / "html").glob("*.html"))]:
         if not page.exists():

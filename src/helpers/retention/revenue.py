@@ -13,13 +13,13 @@ the accounts paying at t0 only (new accounts never enter a retention ratio):
 A late renewal shows as a churn in one month and a reactivation in the next: the
 movements table keeps both, so the month's arithmetic always balances.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 from helpers.churn.survival import censored
-
 
 MOVEMENTS = ["new", "expansion", "reactivation", "contraction", "churn"]
 
@@ -50,15 +50,20 @@ def kpis(subscriptions: pd.DataFrame, t0: pd.Timestamp, t1: pd.Timestamp) -> dic
     base = float(before.sum())
     if not len(start):
         return {"start": t0.date().isoformat(), "end": t1.date().isoformat(), "accounts_at_start": 0}
-    return {"start": t0.date().isoformat(), "end": t1.date().isoformat(),
-            "accounts_at_start": int(len(start)), "accounts_retained": int((after > 0).sum()),
-            "accounts_expanded": int((after > before).sum()),
-            "mrr_at_start": round(base, 2), "mrr_retained_capped": round(float(np.minimum(before, after).sum()), 2),
-            "mrr_at_end_from_start_accounts": round(float(after.sum()), 2),
-            "grr": round(float(np.minimum(before, after).sum()) / base, 4),
-            "nrr": round(float(after.sum()) / base, 4),
-            "logo_retention": round(float((after > 0).mean()), 4),
-            "expansion_rate": round(float((after > before).mean()), 4)}
+    return {
+        "start": t0.date().isoformat(),
+        "end": t1.date().isoformat(),
+        "accounts_at_start": len(start),
+        "accounts_retained": int((after > 0).sum()),
+        "accounts_expanded": int((after > before).sum()),
+        "mrr_at_start": round(base, 2),
+        "mrr_retained_capped": round(float(np.minimum(before, after).sum()), 2),
+        "mrr_at_end_from_start_accounts": round(float(after.sum()), 2),
+        "grr": round(float(np.minimum(before, after).sum()) / base, 4),
+        "nrr": round(float(after.sum()) / base, 4),
+        "logo_retention": round(float((after > 0).mean()), 4),
+        "expansion_rate": round(float((after > before).mean()), 4),
+    }
 
 
 def trailing_year(subscriptions: pd.DataFrame, t1: pd.Timestamp) -> dict:
@@ -77,11 +82,18 @@ def movements(subscriptions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     for prev, cur in zip(dates[:-1], dates[1:]):
         a, b, seen = m[prev], m[cur], paid_before[cur]
         delta = b - a
-        rows.append({"month": cur.strftime("%Y-%m"), "mrr_start": a.sum(),
-                     "new": b[(a == 0) & ~seen].sum(), "expansion": delta[(a > 0) & (b > a)].sum(),
-                     "reactivation": b[(a == 0) & seen].sum(),
-                     "contraction": -delta[(b > 0) & (b < a)].sum(), "churn": a[(a > 0) & (b == 0)].sum(),
-                     "mrr_end": b.sum()})
+        rows.append(
+            {
+                "month": cur.strftime("%Y-%m"),
+                "mrr_start": a.sum(),
+                "new": b[(a == 0) & ~seen].sum(),
+                "expansion": delta[(a > 0) & (b > a)].sum(),
+                "reactivation": b[(a == 0) & seen].sum(),
+                "contraction": -delta[(b > 0) & (b < a)].sum(),
+                "churn": a[(a > 0) & (b == 0)].sum(),
+                "mrr_end": b.sum(),
+            }
+        )
     return pd.DataFrame(rows).round(2)
 
 
@@ -153,15 +165,17 @@ def _band(lo: float, hi: float) -> str:
     return f"under {k(hi)}" if lo == -np.inf else (f"{k(lo)} and over" if hi == np.inf else f"{k(lo)}-{k(hi)}")
 
 
-def by_value_band(subscriptions: pd.DataFrame, t1: pd.Timestamp, edges: list[float],
-                  health: pd.Series | None = None) -> pd.DataFrame:
+def by_value_band(
+    subscriptions: pd.DataFrame, t1: pd.Timestamp, edges: list[float], health: pd.Series | None = None
+) -> pd.DataFrame:
     """Trailing-year logo retention and NRR per band of ARR at the year's start, with today's average health."""
     t0 = t1 - pd.DateOffset(years=1)
     m = mrr_matrix(subscriptions, [t0, t1])
     start = m[m[t0] > 0]
     band = arr_bands(start[t0] * 12, edges)
-    out = start.groupby(band, observed=False).agg(accounts=(t0, "size"), mrr_start=(t0, "sum"), mrr_end=(t1, "sum"),
-                                                  retained=(t1, lambda s: int((s > 0).sum())))
+    out = start.groupby(band, observed=False).agg(
+        accounts=(t0, "size"), mrr_start=(t0, "sum"), mrr_end=(t1, "sum"), retained=(t1, lambda s: int((s > 0).sum()))
+    )
     out["logo_retention"] = (out.retained / out.accounts).round(4)
     out["nrr"] = (out.mrr_end / out.mrr_start).round(4)
     if health is not None:
@@ -175,18 +189,30 @@ def month_before(t: pd.Timestamp) -> pd.Timestamp:
     return t - pd.DateOffset(months=1) + (pd.offsets.MonthEnd(0) if t.is_month_end else pd.DateOffset(0))
 
 
-KPI_NAMES = {"grr": "Gross revenue retention", "nrr": "Net revenue retention", "logo_retention": "Logo retention",
-             "expansion_rate": "Expansion rate"}
+KPI_NAMES = {
+    "grr": "Gross revenue retention",
+    "nrr": "Net revenue retention",
+    "logo_retention": "Logo retention",
+    "expansion_rate": "Expansion rate",
+}
 
 
 def kpi_table(now: dict, before: dict) -> pd.DataFrame:
     """The four trailing-year KPIs now and a month earlier, with the counts behind them."""
-    rows = [{"kpi": label, "now": now.get(key), "previous period": before.get(key),
-             "change (points)": round(100 * (now[key] - before[key]), 1) if key in now and key in before else np.nan}
-            for key, label in KPI_NAMES.items()]
+    rows = [
+        {
+            "kpi": label,
+            "now": now.get(key),
+            "previous period": before.get(key),
+            "change (points)": round(100 * (now[key] - before[key]), 1) if key in now and key in before else np.nan,
+        }
+        for key, label in KPI_NAMES.items()
+    ]
     table = pd.DataFrame(rows)
-    table.attrs["basis"] = (f"{now['start']} to {now['end']}: {now.get('accounts_at_start', 0):,} accounts paying "
-                            f"${now.get('mrr_at_start', 0):,.0f} MRR at the start")
+    table.attrs["basis"] = (
+        f"{now['start']} to {now['end']}: {now.get('accounts_at_start', 0):,} accounts paying "
+        f"${now.get('mrr_at_start', 0):,.0f} MRR at the start"
+    )
     return table
 
 
@@ -195,33 +221,45 @@ def cohort_size_warning(table: pd.DataFrame, min_size: int) -> str:
     if small.empty:
         return f"every cohort has at least {min_size} accounts"
     if len(small) == len(table) > 3:
-        return (f"every one of the {len(table)} cohorts has fewer than {min_size} accounts (largest n={table.accounts.max()}): "
-                "single cells move by several points per account; read whole columns, or the quarterly cohorts")
-    return (f"{len(small)} of {len(table)} cohorts have fewer than {min_size} accounts "
-            f"({', '.join(f'{c} n={n}' for c, n in zip(small.cohort.astype(str), small.accounts))}): "
-            "their percentages move by several points per account; compare them with care")
+        return (
+            f"every one of the {len(table)} cohorts has fewer than {min_size} accounts (largest n={table.accounts.max()}): "
+            "single cells move by several points per account; read whole columns, or the quarterly cohorts"
+        )
+    return (
+        f"{len(small)} of {len(table)} cohorts have fewer than {min_size} accounts "
+        f"({', '.join(f'{c} n={n}' for c, n in zip(small.cohort.astype(str), small.accounts))}): "
+        "their percentages move by several points per account; compare them with care"
+    )
 
 
 def summary(now: dict, before: dict, behaviours: pd.DataFrame, segments: pd.DataFrame, moves: pd.DataFrame) -> str:
     """What notebook 12 found, in sentences built from its tables."""
     pct = lambda v: f"{100 * v:.1f} %"
-    lines = [f"Trailing year to {now['end']}: GRR {pct(now['grr'])}, NRR {pct(now['nrr'])}, logo retention "
-             f"{pct(now['logo_retention'])}, expansion rate {pct(now['expansion_rate'])} "
-             f"({now['accounts_at_start']:,} accounts at the start)."]
+    lines = [
+        f"Trailing year to {now['end']}: GRR {pct(now['grr'])}, NRR {pct(now['nrr'])}, logo retention "
+        f"{pct(now['logo_retention'])}, expansion rate {pct(now['expansion_rate'])} "
+        f"({now['accounts_at_start']:,} accounts at the start)."
+    ]
     if "nrr" in before:
         lines.append(f"A month earlier: GRR {pct(before['grr'])}, NRR {pct(before['nrr'])}.")
     if len(segments) > 1:
-        col = [c for c in segments.columns if c.startswith("retained_365")][0]
+        col = next(c for c in segments.columns if c.startswith("retained_365"))
         best, worst = segments.sort_values(col).iloc[-1], segments.sort_values(col).iloc[0]
-        lines.append(f"After a year, {pct(best[col])} of {best.segment} accounts still pay against {pct(worst[col])} of {worst.segment}.")
+        lines.append(
+            f"After a year, {pct(best[col])} of {best.segment} accounts still pay against {pct(worst[col])} of {worst.segment}."
+        )
     strong = behaviours[behaviours.note == ""]
     if len(strong):
         top = strong.iloc[0]
-        col = [c for c in behaviours.columns if c.startswith("retained_") and c.endswith("_did")][0]
-        lines.append(f"Strongest early sign: accounts that {top.behaviour.lower()} in their first 30 days kept "
-                     f"{pct(top[col])} (index {top['index']:.2f}).")
+        col = next(c for c in behaviours.columns if c.startswith("retained_") and c.endswith("_did"))
+        lines.append(
+            f"Strongest early sign: accounts that {top.behaviour.lower()} in their first 30 days kept "
+            f"{pct(top[col])} (index {top['index']:.2f})."
+        )
     last = moves.iloc[-1]
-    lines.append(f"{last.month}: MRR ${last.mrr_start:,.0f} -> ${last.mrr_end:,.0f} (new ${last.new:,.0f}, expansion "
-                 f"${last.expansion:,.0f}, reactivation ${last.reactivation:,.0f}, contraction ${last.contraction:,.0f}, "
-                 f"churn ${last.churn:,.0f}).")
+    lines.append(
+        f"{last.month}: MRR ${last.mrr_start:,.0f} -> ${last.mrr_end:,.0f} (new ${last.new:,.0f}, expansion "
+        f"${last.expansion:,.0f}, reactivation ${last.reactivation:,.0f}, contraction ${last.contraction:,.0f}, "
+        f"churn ${last.churn:,.0f})."
+    )
     return "\n".join(lines)

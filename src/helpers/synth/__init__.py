@@ -6,6 +6,7 @@ The same (scale, seed, product, end date) always gives byte-identical files.
 Ground truth (true tiers, churn dates, latent health, label mistakes) goes to
 ``DIR/truth/``, which no notebook reads; tests use it to check the method.
 """
+
 from __future__ import annotations
 
 from .generate import SCALES, Scale, generate

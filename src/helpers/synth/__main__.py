@@ -1,4 +1,5 @@
 """python -m helpers.synth --scale tiny|sample|large --seed N --out DIR [--product beacon|quill]"""
+
 import argparse
 import time
 

@@ -5,6 +5,7 @@ renewal point from the account's latent health at that time; a churner's
 engagement then declines over the 60-120 days before it leaves (the planted
 leading signal), except for a minority of "silent" churners who give no warning.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,12 +19,12 @@ SEGMENTS = ("Enterprise", "Mid-Market", "SMB", "Startup")
 @dataclass(frozen=True)
 class SegmentSpec:
     share: float
-    seats: tuple[int, int]          # initial seats, uniform range
-    price: float                    # monthly price per seat
-    health_mean: float              # mean latent health
-    churn_logit: float              # log-odds of leaving at a renewal for an average account
-    monthly_billing: float          # share of accounts billed month to month
-    touch_days: int                 # days between CSM touchpoints (0: none)
+    seats: tuple[int, int]  # initial seats, uniform range
+    price: float  # monthly price per seat
+    health_mean: float  # mean latent health
+    churn_logit: float  # log-odds of leaving at a renewal for an average account
+    monthly_billing: float  # share of accounts billed month to month
+    touch_days: int  # days between CSM touchpoints (0: none)
 
 
 SEGMENT_SPECS = {
@@ -33,7 +34,7 @@ SEGMENT_SPECS = {
     "Startup": SegmentSpec(0.28, (2, 9), 30.0, -0.15, -1.5, 1.0, 0),
 }
 MONTHLY_HAZARD_SCALE = 1 / 9  # a monthly renewal is a far smaller decision than an annual one
-HEALTH_EFFECT = 1.7           # how strongly latent health drives churn (log-odds per sd)
+HEALTH_EFFECT = 1.7  # how strongly latent health drives churn (log-odds per sd)
 SILENT_CHURN_SHARE = 0.12
 REACTIVATION_SHARE = 0.08
 INDUSTRIES = ("Software", "Retail", "Finance", "Healthcare", "Manufacturing", "Education", "Media")
@@ -41,11 +42,11 @@ INDUSTRIES = ("Software", "Retail", "Finance", "Healthcare", "Manufacturing", "E
 
 @dataclass
 class Accounts:
-    table: pd.DataFrame            # one row per account, internal columns
-    health: np.ndarray             # (accounts, days) latent health
-    engagement: np.ndarray         # (accounts, days) multiplier 0..1: decline before churn, 0 when gone
-    decline: np.ndarray            # (accounts, days) 0..1 progress of the pre-churn decline
-    subscriptions: pd.DataFrame    # canonical subscription periods (days)
+    table: pd.DataFrame  # one row per account, internal columns
+    health: np.ndarray  # (accounts, days) latent health
+    engagement: np.ndarray  # (accounts, days) multiplier 0..1: decline before churn, 0 when gone
+    decline: np.ndarray  # (accounts, days) 0..1 progress of the pre-churn decline
+    subscriptions: pd.DataFrame  # canonical subscription periods (days)
 
 
 def _sigmoid(x):
@@ -76,13 +77,22 @@ def make_accounts(rng: np.random.Generator, n_accounts: int, n_days: int, seat_s
             decline[a, d0:d1] = ramp
             engagement[a, d0:d1] *= 1.0 - 0.8 * ramp
         subs += _subscription_rows(rng, a, life, seats0, spec, monthly, health[a], n_days)
-        rows.append(dict(
-            idx=a, account_id=f"A{a + 1:05d}", segment=seg[a], start_day=int(start[a]), monthly=monthly,
-            seats0=seats0, csm=csms[rng.integers(n_csm)] if spec.touch_days else "Digital Success",
-            industry=INDUSTRIES[rng.integers(len(INDUSTRIES))],
-            churn_day=life["churn_day"], decline_start=life["decline_start"], silent=life["silent"],
-            reactivated_day=life["reactivated_day"],
-        ))
+        rows.append(
+            dict(
+                idx=a,
+                account_id=f"A{a + 1:05d}",
+                segment=seg[a],
+                start_day=int(start[a]),
+                monthly=monthly,
+                seats0=seats0,
+                csm=csms[rng.integers(n_csm)] if spec.touch_days else "Digital Success",
+                industry=INDUSTRIES[rng.integers(len(INDUSTRIES))],
+                churn_day=life["churn_day"],
+                decline_start=life["decline_start"],
+                silent=life["silent"],
+                reactivated_day=life["reactivated_day"],
+            )
+        )
     return Accounts(pd.DataFrame(rows), health, engagement, decline, pd.DataFrame(subs))
 
 
@@ -131,11 +141,19 @@ def _subscription_rows(rng, a, life, seats0, spec, monthly, health, n_days):
         term = 30 if monthly else 365
         # Contract end: for annual plans the term end is known at signing; monthly plans run until cancelled.
         last_end = hi if churned else (None if monthly else lo + term * ((n_days - lo) // term + 1))
-        for cd in _seat_change_days(rng, lo, hi) + [None]:
+        for cd in [*_seat_change_days(rng, lo, hi), None]:
             end = cd if cd is not None else last_end
             price = spec.price * (0.9 + 0.2 * ((a * 7919) % 100) / 100)
-            rows.append(dict(idx=a, start_day=day, end_day=end, seats=seats, mrr=round(seats * price, 2),
-                             billing="monthly" if monthly else "annual"))
+            rows.append(
+                dict(
+                    idx=a,
+                    start_day=day,
+                    end_day=end,
+                    seats=seats,
+                    mrr=round(seats * price, 2),
+                    billing="monthly" if monthly else "annual",
+                )
+            )
             if cd is None:
                 break
             grow = rng.random() < _sigmoid(1.2 * health[min(cd, n_days - 1)] + 0.2)

@@ -6,6 +6,7 @@ pre-churn decline. Each active day opens with a session event, then a Poisson
 number of actions drawn from the user's own mix: experts lean to advanced and
 expansion features, beginners to help pages, and passive events say nothing.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,17 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def write_events(path, product: Product, users, accounts, origin, seed: int, chunk_users: int,
-                 column_names: dict[str, str], progress=None) -> int:
+def write_events(
+    path,
+    product: Product,
+    users,
+    accounts,
+    origin,
+    seed: int,
+    chunk_users: int,
+    column_names: dict[str, str],
+    progress=None,
+) -> int:
     """Write all events to one Parquet file (a row group per chunk); return the row count."""
     mix_events = [e for e in product.events if e.name != product.session_event]
     names = [product.session_event] + [e.name for e in mix_events]
@@ -36,16 +46,20 @@ def write_events(path, product: Product, users, accounts, origin, seed: int, chu
     n_days = accounts.health.shape[1]
     weekday = np.where(((np.arange(n_days) + origin.weekday()) % 7) >= 5, 0.2, 1.0).astype(np.float32)
     origin_us = np.datetime64(origin, "us").astype(np.int64)
-    schema = pa.schema([(column_names[c], pa.dictionary(pa.int32(), pa.string())) for c in ("user_id", "account_id", "event")]
-                       + [(column_names["timestamp"], pa.timestamp("us"))])
+    schema = pa.schema(
+        [(column_names[c], pa.dictionary(pa.int32(), pa.string())) for c in ("user_id", "account_id", "event")]
+        + [(column_names["timestamp"], pa.timestamp("us"))]
+    )
     total = 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         for i, lo in enumerate(range(0, len(users), chunk_users)):
-            chunk = users.iloc[lo:lo + chunk_users]
+            chunk = users.iloc[lo : lo + chunk_users]
             rng = np.random.default_rng([seed, 7, i])
             u, acc, ev, ts = _chunk_events(rng, chunk, lo, accounts, weekday, base, beta)
-            arrays = [pa.DictionaryArray.from_arrays(pa.array(x, pa.int32()), dictionaries[k])
-                      for k, x in (("user_id", u), ("account_id", acc), ("event", ev))]
+            arrays = [
+                pa.DictionaryArray.from_arrays(pa.array(x, pa.int32()), dictionaries[k])
+                for k, x in (("user_id", u), ("account_id", acc), ("event", ev))
+            ]
             arrays.append(pa.array(origin_us + ts, pa.timestamp("us")))
             writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
             total += len(u)

@@ -1,4 +1,5 @@
 """Assemble a dataset folder from the generator's parts."""
+
 from __future__ import annotations
 
 import shutil
@@ -23,10 +24,10 @@ DEFAULT_END = "2026-10-31"
 @dataclass(frozen=True)
 class Scale:
     accounts: int
-    months: int          # history length
-    seat_scale: float    # multiplies segment seat ranges (users follow seats)
-    label_share: float   # share of users the CSMs label
-    chunk_users: int     # users per generated event chunk (memory bound)
+    months: int  # history length
+    seat_scale: float  # multiplies segment seat ranges (users follow seats)
+    label_share: float  # share of users the CSMs label
+    chunk_users: int  # users per generated event chunk (memory bound)
 
 
 SCALES = {
@@ -36,8 +37,14 @@ SCALES = {
 }
 
 
-def generate(out: str | Path, scale: str = "sample", seed: int = 42, product: str = "beacon",
-             end: str = DEFAULT_END, progress: bool = True) -> Path:
+def generate(
+    out: str | Path,
+    scale: str = "sample",
+    seed: int = 42,
+    product: str = "beacon",
+    end: str = DEFAULT_END,
+    progress: bool = True,
+) -> Path:
     """Write a complete dataset folder to ``out`` (replaced if it exists) and return its path."""
     spec, prod = SCALES[scale], PRODUCTS[product]
     out = Path(out)
@@ -96,31 +103,64 @@ def _day(origin: date, d) -> pd.Series:
 
 def _accounts_table(acc: pd.DataFrame, origin: date) -> pd.DataFrame:
     plans = {"Enterprise": "Enterprise", "Mid-Market": "Business", "SMB": "Team", "Startup": "Starter"}
-    return pd.DataFrame({
-        "account_id": acc.account_id, "name": [f"{w} {i}" for w, i in zip(
-            np.array(["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Tyrell"])[acc.idx % 8], acc.idx + 1)],
-        "segment": acc.segment, "industry": acc.industry, "csm": acc.csm, "plan": acc.segment.map(plans),
-        "contract_start": _day(origin, acc.start_day).dt.date.astype(str),
-    })
+    return pd.DataFrame(
+        {
+            "account_id": acc.account_id,
+            "name": [
+                f"{w} {i}"
+                for w, i in zip(
+                    np.array(["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Tyrell"])[
+                        acc.idx % 8
+                    ],
+                    acc.idx + 1,
+                )
+            ],
+            "segment": acc.segment,
+            "industry": acc.industry,
+            "csm": acc.csm,
+            "plan": acc.segment.map(plans),
+            "contract_start": _day(origin, acc.start_day).dt.date.astype(str),
+        }
+    )
 
 
 def _users_table(users: pd.DataFrame, origin: date) -> pd.DataFrame:
-    return pd.DataFrame({"user_id": users.user_id, "account_id": users.account_id, "role": users.role,
-                         "created_at": _day(origin, users.created_day).dt.date.astype(str)})
+    return pd.DataFrame(
+        {
+            "user_id": users.user_id,
+            "account_id": users.account_id,
+            "role": users.role,
+            "created_at": _day(origin, users.created_day).dt.date.astype(str),
+        }
+    )
 
 
 def _subscriptions_table(accounts, origin: date) -> pd.DataFrame:
     s = accounts.subscriptions
     ids = accounts.table.account_id.to_numpy()[s.idx]
     end = _day(origin, s.end_day.fillna(0) - 1).dt.date.astype(str).where(s.end_day.notna(), "")
-    return pd.DataFrame({"account_id": ids, "start_date": _day(origin, s.start_day).dt.date.astype(str),
-                         "end_date": end, "mrr": s.mrr, "seats": s.seats.astype(int),
-                         "billing_period": s.billing, "product": "Beacon"})
+    return pd.DataFrame(
+        {
+            "account_id": ids,
+            "start_date": _day(origin, s.start_day).dt.date.astype(str),
+            "end_date": end,
+            "mrr": s.mrr,
+            "seats": s.seats.astype(int),
+            "billing_period": s.billing,
+            "product": "Beacon",
+        }
+    )
 
 
 def _labels_table(labels: pd.DataFrame, origin: date) -> pd.DataFrame:
-    return pd.DataFrame({"user_id": labels.user_id, "label": labels.label, "labeled_by": labels.labeled_by,
-                         "labeled_at": _day(origin, labels.labeled_day).dt.date.astype(str)})
+    return pd.DataFrame(
+        {
+            "user_id": labels.user_id,
+            "label": labels.label,
+            "labeled_by": labels.labeled_by,
+            "labeled_at": _day(origin, labels.labeled_day).dt.date.astype(str),
+        }
+    )
 
 
 def _stamp(origin: date, d) -> pd.Series:
@@ -130,11 +170,17 @@ def _stamp(origin: date, d) -> pd.Series:
 def _tickets_table(t: pd.DataFrame, accounts, origin: date, last: date) -> pd.DataFrame:
     closed = t.opened + t.resolve_days
     still_open = closed >= (last - origin).days + 1
-    return pd.DataFrame({
-        "ticket_id": t.ticket_id, "account_id": accounts.table.account_id.to_numpy()[t.idx],
-        "opened_at": _stamp(origin, t.opened), "closed_at": _stamp(origin, closed).where(~still_open, ""),
-        "priority": t.priority, "escalated": t.escalated, "csat": t.csat.astype("Int64").where(~still_open),
-    })
+    return pd.DataFrame(
+        {
+            "ticket_id": t.ticket_id,
+            "account_id": accounts.table.account_id.to_numpy()[t.idx],
+            "opened_at": _stamp(origin, t.opened),
+            "closed_at": _stamp(origin, closed).where(~still_open, ""),
+            "priority": t.priority,
+            "escalated": t.escalated,
+            "csat": t.csat.astype("Int64").where(~still_open),
+        }
+    )
 
 
 def _dated(df: pd.DataFrame, accounts, origin: date, day_col: str, out_col: str, time: bool = False) -> pd.DataFrame:
@@ -147,25 +193,40 @@ def _dated(df: pd.DataFrame, accounts, origin: date, day_col: str, out_col: str,
 def _write_truth(folder: Path, accounts, users, labels, origin: date) -> None:
     acc = accounts.table
     day = lambda s: _day(origin, s.fillna(0)).dt.date.astype(str).where(s.notna(), "")
-    pd.DataFrame({
-        "account_id": acc.account_id, "segment": acc.segment, "churn_date": day(acc.churn_day.astype(float)),
-        "decline_start": day(acc.decline_start.astype(float)), "silent_churn": acc.silent,
-        "reactivated_at": day(acc.reactivated_day.astype(float)),
-        "mean_latent_health": accounts.health.mean(1).round(4),
-    }).to_csv(folder / "accounts.csv", index=False)
+    pd.DataFrame(
+        {
+            "account_id": acc.account_id,
+            "segment": acc.segment,
+            "churn_date": day(acc.churn_day.astype(float)),
+            "decline_start": day(acc.decline_start.astype(float)),
+            "silent_churn": acc.silent,
+            "reactivated_at": day(acc.reactivated_day.astype(float)),
+            "mean_latent_health": accounts.health.mean(1).round(4),
+        }
+    ).to_csv(folder / "accounts.csv", index=False)
     months = np.arange(0, accounts.health.shape[1], 30)
-    pd.DataFrame({
-        "account_id": np.repeat(acc.account_id.to_numpy(), months.size),
-        "date": np.tile(_day(origin, months).dt.date.astype(str).to_numpy(), len(acc)),
-        "latent_health": accounts.health[:, months].ravel().round(4),
-    }).to_csv(folder / "account_health_monthly.csv", index=False)
-    pd.DataFrame({"user_id": users.user_id, "account_id": users.account_id, "role": users.role,
-                  "true_tier": users.tier, "latent_skill": users.skill.round(4),
-                  "left_at": _day(origin, users.left_day).dt.date.astype(str)}).to_csv(folder / "users.csv", index=False)
+    pd.DataFrame(
+        {
+            "account_id": np.repeat(acc.account_id.to_numpy(), months.size),
+            "date": np.tile(_day(origin, months).dt.date.astype(str).to_numpy(), len(acc)),
+            "latent_health": accounts.health[:, months].ravel().round(4),
+        }
+    ).to_csv(folder / "account_health_monthly.csv", index=False)
+    pd.DataFrame(
+        {
+            "user_id": users.user_id,
+            "account_id": users.account_id,
+            "role": users.role,
+            "true_tier": users.tier,
+            "latent_skill": users.skill.round(4),
+            "left_at": _day(origin, users.left_day).dt.date.astype(str),
+        }
+    ).to_csv(folder / "users.csv", index=False)
     labels[["user_id", "label", "label_correct"]].to_csv(folder / "labels.csv", index=False)
     (folder / "README.md").write_text(
         "# Ground truth\n\nWhat the generator planted. No notebook reads this folder; tests use it to check "
-        "that the method recovers the truth.\n")
+        "that the method recovers the truth.\n"
+    )
 
 
 def dataset_yaml(prod: Product, scale: str, seed: int, n_events: int, events_file: str) -> str:

@@ -6,6 +6,7 @@ Roles shift the odds (admins and analysts are more often experts, interns less).
 CSMs label a minority of users, favouring visible roles, and get about one label
 in ten wrong; those mistakes are written to truth/ so tests can measure them.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,12 +16,24 @@ ROLES = ("executive", "admin", "manager", "analyst", "member", "viewer", "intern
 ROLE_SHARE = (0.04, 0.08, 0.12, 0.24, 0.32, 0.12, 0.08)
 # P(expert), P(intermediate) per role; the rest are beginners.
 ROLE_TIER_ODDS = {
-    "executive": (0.10, 0.45), "admin": (0.45, 0.40), "manager": (0.22, 0.50),
-    "analyst": (0.35, 0.45), "member": (0.15, 0.50), "viewer": (0.05, 0.35), "intern": (0.05, 0.30),
+    "executive": (0.10, 0.45),
+    "admin": (0.45, 0.40),
+    "manager": (0.22, 0.50),
+    "analyst": (0.35, 0.45),
+    "member": (0.15, 0.50),
+    "viewer": (0.05, 0.35),
+    "intern": (0.05, 0.30),
 }
 TIER_SKILL = {"expert": (1.6, 0.45), "intermediate": (0.0, 0.45), "beginner": (-1.4, 0.45)}
-LABEL_VISIBILITY = {"executive": 2.5, "admin": 3.0, "manager": 2.5, "analyst": 2.0,
-                    "member": 1.0, "viewer": 0.4, "intern": 0.3}
+LABEL_VISIBILITY = {
+    "executive": 2.5,
+    "admin": 3.0,
+    "manager": 2.5,
+    "analyst": 2.0,
+    "member": 1.0,
+    "viewer": 0.4,
+    "intern": 0.3,
+}
 LABEL_ERROR_RATE = 0.10
 CHAMPION_LOSS_SHARE = 0.35  # share of declining churners who lose their most expert user
 
@@ -41,9 +54,17 @@ def make_users(rng: np.random.Generator, accounts: pd.DataFrame, n_days: int) ->
             left = n_days
             if rng.random() < 0.08:  # ordinary turnover
                 left = int(created + rng.integers(90, 720))
-            rows.append(dict(account_idx=acc.idx, account_id=acc.account_id, role=r, tier=tier,
-                             skill=rng.normal(mu, sd), created_day=int(min(created, n_days - 1)),
-                             left_day=int(min(left, n_days))))
+            rows.append(
+                dict(
+                    account_idx=acc.idx,
+                    account_id=acc.account_id,
+                    role=r,
+                    tier=tier,
+                    skill=rng.normal(mu, sd),
+                    created_day=int(min(created, n_days - 1)),
+                    left_day=int(min(left, n_days)),
+                )
+            )
     users = pd.DataFrame(rows)
     users.insert(0, "user_id", [f"U{i + 1:06d}" for i in range(len(users))])
     return _champion_departures(rng, users, accounts)
@@ -61,23 +82,28 @@ def _champion_departures(rng, users, accounts):
     return users
 
 
-def make_labels(rng: np.random.Generator, users: pd.DataFrame, accounts: pd.DataFrame,
-                share: float, n_days: int) -> pd.DataFrame:
+def make_labels(
+    rng: np.random.Generator, users: pd.DataFrame, accounts: pd.DataFrame, share: float, n_days: int
+) -> pd.DataFrame:
     """CSM judgements of experts and intermediates; beginners are rarely put forward at all."""
     csm = accounts.set_index("idx")["csm"]
     human = csm.reindex(users.account_idx).to_numpy() != "Digital Success"
     weight = users.role.map(LABEL_VISIBILITY).to_numpy() * human
     weight *= np.where(users.tier == "beginner", 0.15, 1.0)
     weight *= np.where(users.tier == "expert", 1.8, 1.0)  # CSMs put their champions forward
-    n = min(int(round(share * len(users))), int((weight > 0).sum()))
+    n = min(round(share * len(users)), int((weight > 0).sum()))
     pick = rng.choice(len(users), size=n, replace=False, p=weight / weight.sum())
     chosen = users.iloc[np.sort(pick)]
     truth = np.where(chosen.tier == "expert", "expert", "intermediate")
     wrong = rng.random(n) < LABEL_ERROR_RATE
     label = np.where(wrong, np.where(truth == "expert", "intermediate", "expert"), truth)
     days = np.clip(n_days - rng.integers(45, 400, size=n), chosen.created_day.to_numpy() + 30, n_days - 31)
-    return pd.DataFrame({
-        "user_id": chosen.user_id.to_numpy(), "label": label,
-        "labeled_by": csm.reindex(chosen.account_idx).to_numpy(), "labeled_day": days,
-        "label_correct": ~wrong,
-    })
+    return pd.DataFrame(
+        {
+            "user_id": chosen.user_id.to_numpy(),
+            "label": label,
+            "labeled_by": csm.reindex(chosen.account_idx).to_numpy(),
+            "labeled_day": days,
+            "label_correct": ~wrong,
+        }
+    )

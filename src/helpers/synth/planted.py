@@ -1,4 +1,5 @@
 """What the generator planted, measured from its output and truth/ (for tests and notes only)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,11 +16,17 @@ def planted_summary(folder: str | Path) -> dict:
     labels = pd.read_csv(folder / "truth" / "labels.csv").merge(users[["user_id", "role"]], on="user_id")
     wrong = labels[~labels.label_correct]
     return {
-        "churn_by_segment": acc.assign(churned=acc.churn_date.notna()).groupby("segment").churned.mean().round(3).to_dict(),
+        "churn_by_segment": acc.assign(churned=acc.churn_date.notna())
+        .groupby("segment")
+        .churned.mean()
+        .round(3)
+        .to_dict(),
         "expert_share": round((users.true_tier == "expert").mean(), 3),
         "labelled_share": round(len(labels) / len(users), 3),
         "label_accuracy": round(labels.label_correct.mean(), 3),
-        "mistaken_labels_in_visible_roles": round(wrong.role.isin(["executive", "admin", "manager", "analyst"]).mean(), 3),
+        "mistaken_labels_in_visible_roles": round(
+            wrong.role.isin(["executive", "admin", "manager", "analyst"]).mean(), 3
+        ),
         "activity_before_churn": activity_before_churn(folder),
     }
 
@@ -43,13 +50,14 @@ def alerts_on_planted_declines(folder: str | Path, as_of: str = "2026-10-31", pr
 
     'Declining' = truth says the account's decline had begun by as_of and it had not churned yet.
     """
-    from helpers.health import features as account_features
-    from helpers.health import alerts
     from helpers.data import contract
+    from helpers.expert import rollup
+    from helpers.health import alerts
     from helpers.health import config as health_config
+    from helpers.health import features as account_features
     from helpers.health import inputs as health_inputs
     from helpers.health import score as health_score
-    from helpers.expert import rollup
+
     ds = contract.load_dataset(folder, as_of)
     cfg = health_config.load(health_inputs.DEFAULT_CONFIG)
     before = health_score.score(account_features.snapshot(rollup.at(ds, pd.Timestamp(previous))), cfg)
@@ -61,10 +69,13 @@ def alerts_on_planted_declines(folder: str | Path, as_of: str = "2026-10-31", pr
     accounts = set(features.account_id)
     critical = set(fired.account_id[fired.severity == "critical"])
     rate = lambda group: round(len(group & critical) / max(len(group), 1), 3)
-    return {"accounts": len(accounts), "declining": len(accounts & declining),
-            "critical_alert_rate_declining": rate(accounts & declining),
-            "critical_alert_rate_others": rate(accounts - declining),
-            "alerts_by_kind": fired.groupby(["alert", "severity"]).size().to_dict()}
+    return {
+        "accounts": len(accounts),
+        "declining": len(accounts & declining),
+        "critical_alert_rate_declining": rate(accounts & declining),
+        "critical_alert_rate_others": rate(accounts - declining),
+        "alerts_by_kind": fired.groupby(["alert", "severity"]).size().to_dict(),
+    }
 
 
 def surprise_churn_against_truth(folder: str | Path, as_of: str = "2026-10-31") -> dict:
@@ -76,32 +87,54 @@ def surprise_churn_against_truth(folder: str | Path, as_of: str = "2026-10-31") 
     from helpers.health import backtest as health_backtest
     from helpers.health import config as health_config
     from helpers.health import inputs as health_inputs
+
     ds = contract.load_dataset(folder, as_of)
     results = health_backtest.backtest(ds, health_config.load(health_inputs.DEFAULT_CONFIG))
     truth = pd.read_csv(Path(folder) / "truth" / "accounts.csv", parse_dates=["decline_start"])
     churners = results[results.churned].merge(truth, on="account_id")
     unseeable = churners.silent_churn | (churners.decline_start > pd.to_datetime(churners.snapshot))
     surprise = churners.health_score > 60
-    return {"churned": len(churners), "surprises": int(surprise.sum()),
-            "surprises_unseeable": int((surprise & unseeable).sum()),
-            "surprises_already_declining": int((surprise & ~unseeable).sum())}
+    return {
+        "churned": len(churners),
+        "surprises": int(surprise.sum()),
+        "surprises_unseeable": int((surprise & unseeable).sum()),
+        "surprises_already_declining": int((surprise & ~unseeable).sum()),
+    }
 
 
 # What the generator makes churn depend on: +1 = more of it, more churn; -1 = less of it, more churn.
 # Churn is decided at renewals from latent health; in the months before, a churner's activity fades,
 # tickets rise and escalate, CSAT and NPS fall, meetings get cancelled, CSM ratings drop.
 PLANTED_CHURN_SIGNS = {
-    "days_to_renewal": -1, "health_score": -1,
-    "logins_30d": -1, "dau_mau": -1, "l7_l30": -1, "activity_coefficient": -1, "days_since_active": +1,
-    "usage_velocity_30d": -1, "usage_velocity_60d": -1, "usage_velocity_90d": -1, "usage_change_vs_90d": -1,
-    "tickets_per_seat_90d": +1, "open_tickets": +1, "escalations_90d": +1, "hours_to_resolve": +1, "csat_90d": -1,
-    "nps_180d": -1, "nps_trend_90d": -1, "meetings_held_share": -1,
-    "executive_relationship": -1, "poc_relationship": -1, "org_breadth": -1, "product_satisfaction": -1,
+    "days_to_renewal": -1,
+    "health_score": -1,
+    "logins_30d": -1,
+    "dau_mau": -1,
+    "l7_l30": -1,
+    "activity_coefficient": -1,
+    "days_since_active": +1,
+    "usage_velocity_30d": -1,
+    "usage_velocity_60d": -1,
+    "usage_velocity_90d": -1,
+    "usage_change_vs_90d": -1,
+    "tickets_per_seat_90d": +1,
+    "open_tickets": +1,
+    "escalations_90d": +1,
+    "hours_to_resolve": +1,
+    "csat_90d": -1,
+    "nps_180d": -1,
+    "nps_trend_90d": -1,
+    "meetings_held_share": -1,
+    "executive_relationship": -1,
+    "poc_relationship": -1,
+    "org_breadth": -1,
+    "product_satisfaction": -1,
 }
 
 
-def churn_model_against_truth(folder: str | Path, artifacts: str | Path, min_auc_drop: float = 0.002,
-                              min_change: float = 0.005) -> dict:
+def churn_model_against_truth(
+    folder: str | Path, artifacts: str | Path, min_auc_drop: float = 0.002, min_change: float = 0.005
+) -> dict:
     """Notebook 10's learned effects and held-out risks against what the generator planted.
 
     Directions: every feature the model leans on (permutation AUC drop >= min_auc_drop) with a
@@ -110,8 +143,11 @@ def churn_model_against_truth(folder: str | Path, artifacts: str | Path, min_auc
     Declines: held-out snapshots of accounts truth says were in their pre-churn decline, against the rest.
     """
     from sklearn.metrics import roc_auc_score
+
     artifacts = Path(artifacts)
-    effects = pd.read_csv(artifacts / "churn_directions.csv").merge(pd.read_csv(artifacts / "churn_importance.csv"), on="feature")
+    effects = pd.read_csv(artifacts / "churn_directions.csv").merge(
+        pd.read_csv(artifacts / "churn_importance.csv"), on="feature"
+    )
     effects = effects[effects.feature.isin(PLANTED_CHURN_SIGNS) & (effects.auc_drop >= min_auc_drop)]
     flat = effects.change.abs() < min_change
     effects, flat = effects[~flat], effects.feature[flat].tolist()
@@ -120,19 +156,24 @@ def churn_model_against_truth(folder: str | Path, artifacts: str | Path, min_auc
     truth = pd.read_csv(Path(folder) / "truth" / "accounts.csv", parse_dates=["decline_start", "churn_date"])
     rows = holdout.merge(truth[["account_id", "decline_start", "churn_date"]], on="account_id", how="left")
     declining = ((rows.decline_start <= rows.snapshot) & (rows.churn_date > rows.snapshot)).to_numpy()
-    return {"features_checked": effects.feature.tolist(),
-            "directions_agree": int((effects.planted == effects.learned).sum()),
-            "directions_disagree": effects.feature[effects.planted != effects.learned].tolist(), "flat": flat,
-            "holdout_declining": int(declining.sum()), "holdout_other": int((~declining).sum()),
-            "mean_risk_declining": round(float(rows.churn_probability[declining].mean()), 4),
-            "mean_risk_other": round(float(rows.churn_probability[~declining].mean()), 4),
-            "auc_for_declining": round(float(roc_auc_score(declining, rows.churn_probability)), 4)}
+    return {
+        "features_checked": effects.feature.tolist(),
+        "directions_agree": int((effects.planted == effects.learned).sum()),
+        "directions_disagree": effects.feature[effects.planted != effects.learned].tolist(),
+        "flat": flat,
+        "holdout_declining": int(declining.sum()),
+        "holdout_other": int((~declining).sum()),
+        "mean_risk_declining": round(float(rows.churn_probability[declining].mean()), 4),
+        "mean_risk_other": round(float(rows.churn_probability[~declining].mean()), 4),
+        "auc_for_declining": round(float(roc_auc_score(declining, rows.churn_probability)), 4),
+    }
 
 
 if __name__ == "__main__":  # python -m helpers.synth.planted data/sample [RUN_DIR]
     import sys
+
     folder = sys.argv[1]
     print("surprise churn against truth:", surprise_churn_against_truth(folder))
     print("alerts on planted declines:", alerts_on_planted_declines(folder, "2026-06-30", "2026-05-31"))
-    if len(sys.argv) > 2:   # a run folder with notebook 10's artifacts
+    if len(sys.argv) > 2:  # a run folder with notebook 10's artifacts
         print("churn model against truth:", churn_model_against_truth(folder, Path(sys.argv[2]) / "artifacts"))

@@ -7,6 +7,7 @@ information about expertise; negative beta marks beginner behaviour (help pages)
 The same spec writes the product's ``dataset.yaml``, so the generator and the
 contract never disagree about the taxonomy.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -71,8 +72,15 @@ BEACON = Product(
         _e("open_help_center", -0.8, -0.8),
         _e("view_billing", -2.5, 0.0, "passive"),
     ),
-    role_weights={"executive": 1.5, "admin": 1.3, "manager": 1.3, "analyst": 1.0,
-                  "member": 1.0, "viewer": 0.7, "intern": 0.5},
+    role_weights={
+        "executive": 1.5,
+        "admin": 1.3,
+        "manager": 1.3,
+        "analyst": 1.0,
+        "member": 1.0,
+        "viewer": 0.7,
+        "intern": 0.5,
+    },
 )
 
 # A second product, with other event names and the customer's own column names,
@@ -105,19 +113,30 @@ QUILL = Product(
         _e("read_help_article", -0.7, -0.9),
         _e("view_invoice", -2.6, 0.0, "passive"),
     ),
-    role_weights={"executive": 1.5, "admin": 1.3, "manager": 1.3, "analyst": 1.0,
-                  "member": 1.0, "viewer": 0.7, "intern": 0.5},
+    role_weights={
+        "executive": 1.5,
+        "admin": 1.3,
+        "manager": 1.3,
+        "analyst": 1.0,
+        "member": 1.0,
+        "viewer": 0.7,
+        "intern": 0.5,
+    },
     renames={
         "users": {"member_id": "user_id", "org_id": "account_id", "title": "role", "joined": "created_at"},
         "events": {"member_id": "user_id", "org_id": "account_id", "action": "event", "occurred_at": "timestamp"},
         "accounts": {"org_id": "account_id", "tier": "segment", "owner": "csm"},
-        "subscriptions": {"org_id": "account_id", "period_start": "start_date", "period_end": "end_date",
-                          "monthly_fee": "mrr", "licenses": "seats"},
+        "subscriptions": {
+            "org_id": "account_id",
+            "period_start": "start_date",
+            "period_end": "end_date",
+            "monthly_fee": "mrr",
+            "licenses": "seats",
+        },
         "csm_labels": {"member_id": "user_id", "judgement": "label"},
         "tickets": {"org_id": "account_id", "created": "opened_at", "resolved": "closed_at"},
         "nps": {"org_id": "account_id", "member_id": "user_id", "submitted": "responded_at", "rating": "score"},
-        "touchpoints": {"org_id": "account_id", "meeting_date": "date", "meeting_type": "kind",
-                        "outcome": "status"},
+        "touchpoints": {"org_id": "account_id", "meeting_date": "date", "meeting_type": "kind", "outcome": "status"},
         "assessments": {"org_id": "account_id", "assessed_on": "assessed_at"},
     },
     table_files={"events": "activity_log.parquet", "users": "members.csv", "accounts": "orgs.csv"},

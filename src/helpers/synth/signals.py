@@ -3,6 +3,7 @@
 All follow the same latent health as the product activity, and all turn during a
 churner's decline: tickets rise and escalate, NPS falls, meetings get cancelled.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,8 +34,16 @@ def make_tickets(rng, accounts, users) -> pd.DataFrame:
             escalated = rng.random() < 0.04 + 0.25 * dcl + 0.1 * (priority == "urgent")
             resolve = rng.exponential({"low": 5, "normal": 3, "high": 1.5, "urgent": 0.8}[priority] * (1 + dcl))
             csat = np.clip(round(4.2 + 0.5 * accounts.health[a, d] - 1.8 * dcl + rng.normal(0, 0.7)), 1, 5)
-            rows.append(dict(idx=a, opened=d + rng.uniform(0.3, 0.8), resolve_days=resolve,
-                             priority=priority, escalated=bool(escalated), csat=int(csat)))
+            rows.append(
+                dict(
+                    idx=a,
+                    opened=d + rng.uniform(0.3, 0.8),
+                    resolve_days=resolve,
+                    priority=priority,
+                    escalated=bool(escalated),
+                    csat=int(csat),
+                )
+            )
     t = pd.DataFrame(rows).sort_values(["opened", "idx"], kind="stable").reset_index(drop=True)
     t.insert(0, "ticket_id", [f"T{i + 1:07d}" for i in range(len(t))])
     return t
@@ -55,7 +64,9 @@ def make_nps(rng, accounts, users) -> pd.DataFrame:
                 if day >= n_days:
                     continue
                 score = 7.4 + 1.6 * accounts.health[a, day] - 4.5 * accounts.decline[a, day] + rng.normal(0, 1.6)
-                rows.append(dict(idx=a, user_id=uid, day=day + rng.uniform(0.3, 0.9), score=int(np.clip(round(score), 0, 10))))
+                rows.append(
+                    dict(idx=a, user_id=uid, day=day + rng.uniform(0.3, 0.9), score=int(np.clip(round(score), 0, 10)))
+                )
     return pd.DataFrame(rows).sort_values(["day", "idx"], kind="stable").reset_index(drop=True)
 
 
@@ -67,9 +78,13 @@ def make_touchpoints(rng, accounts) -> pd.DataFrame:
         if not every:
             continue
         days = _active_days(accounts, acc.idx)
-        for d in days[:: every]:
+        for d in days[::every]:
             h, dcl = accounts.health[acc.idx, d], accounts.decline[acc.idx, d]
-            kind = "onboarding" if d - days[0] < 45 else ("qbr" if (d - days[0]) % 90 < every and acc.segment == "Enterprise" else "check_in")
+            kind = (
+                "onboarding"
+                if d - days[0] < 45
+                else ("qbr" if (d - days[0]) % 90 < every and acc.segment == "Enterprise" else "check_in")
+            )
             held = rng.random() < _sigmoid(2.2 + 0.8 * h - 4.0 * dcl)
             status = "held" if held else rng.choice(["cancelled", "no_show"], p=[0.65, 0.35])
             rows.append(dict(idx=acc.idx, day=int(d + rng.integers(0, 5)), kind=kind, status=status))
