@@ -167,9 +167,9 @@ def test_model_store_is_deterministic_and_refuses_a_changed_file(tmp_path):
 
     X = np.random.default_rng(0).normal(size=(100, 3))
     model = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, X[:, 0] > 0)
-    first = model_store.save(model, {"note": "x"}, tmp_path)
+    first = model_store.save(model, {"note": "x"}, tmp_path / "churn_model.json")
     data = (tmp_path / "churn_model.skops").read_bytes()
-    assert model_store.save(model, {"note": "x"}, tmp_path)["id"] == first["id"]
+    assert model_store.save(model, {"note": "x"}, tmp_path / "churn_model.json")["id"] == first["id"]
     assert (tmp_path / "churn_model.skops").read_bytes() == data
     loaded, card = model_store.load(tmp_path / "churn_model.json")
     assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X)) and card["note"] == "x"

@@ -82,7 +82,7 @@ def test_alert_and_tier_changes():
     before = pd.DataFrame(
         {"account_id": ["a", "d"], "alert": ["x", "x"], "severity": ["critical", "critical"], "detail": ["", ""]}
     )
-    changes = monthly_changes.alert_changes(now, before)
+    changes = monthly_changes.alert_changes(before, now)
     assert sorted(zip(changes.change, changes.account_id)) == [("new", "b"), ("new", "c"), ("resolved", "d")]
     tiers = ["Thriving", "Healthy", "Neutral", "At-risk", "Critical"]
     h_now = pd.DataFrame(

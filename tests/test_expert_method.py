@@ -12,6 +12,7 @@ from helpers.data import subscriptions as outcomes
 from helpers.errors import ConfigError
 from helpers.expert import boundaries, cohorts, separation, tagging
 from helpers.expert import model as expert_model
+from helpers.report import changes as monthly_changes
 from helpers.synth.recovery import expert_recovery
 
 
@@ -231,9 +232,9 @@ def test_transitions_and_movers_by_hand():
             "tag": ["Expert", "Expert", "Inactive", "Intermediate"],
         }
     )
-    moves = tagging.transitions(before, now)
+    moves = monthly_changes.tag_transitions(before, now)
     assert moves.loc["Expert", "Expert"] == 1 and moves.loc["Intermediate", "Expert"] == 1
     assert moves.loc["Beginner", "Inactive"] == 1 and moves.loc["New", "Intermediate"] == 1
     assert moves.to_numpy().sum() == 4
-    movers = tagging.movers(before, now)
+    movers = monthly_changes.tag_movers(before, now)
     assert movers.user_id.tolist() == ["b", "c"] and movers.iloc[0].score_change == 35.0

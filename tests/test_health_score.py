@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from helpers import paths
 from helpers.errors import ConfigError
 from helpers.health import config as health_config
+from helpers.health import inputs as health_inputs
 from helpers.health import score as health_score
+from helpers.health import snapshots
 
 EXAMPLE = paths.DATA / "examples"
 RAW = yaml.safe_load((EXAMPLE / "usage_export_health.yaml").read_text())
@@ -144,7 +146,7 @@ def test_default_configuration_scores_the_tiny_dataset(tiny):
     from helpers.health import features as account_features
 
     ds = contract.load_dataset(tiny, "2026-10-31")
-    cfg = health_config.load(paths.REPO / "src" / "helpers" / "default_health.yaml")
+    cfg = health_config.load(health_inputs.DEFAULT_CONFIG)
     assert sum(cfg.component_weights().values()) == 100
     snap = account_features.snapshot(ds)
     spells = outcomes.spells(ds.tables["subscriptions"], ds.config.churn.grace_days)
@@ -152,7 +154,7 @@ def test_default_configuration_scores_the_tiny_dataset(tiny):
     scored = health_score.score(snap, cfg)
     assert scored.health_score.between(0, 100).all() and scored.tier.notna().all()
     assert (scored.drivers.str.len() > 0).all()
-    results = health_backtest.backtest(ds, cfg, months=6)
+    results = health_backtest.recent(snapshots.history(ds, cfg, horizon_days=90), months=6)
     assert results.snapshot.nunique() == 6
     last = pd.Timestamp(max(results.snapshot))
     assert last + pd.Timedelta(days=90 + ds.config.churn.grace_days) <= ds.as_of  # outcomes all known
@@ -168,8 +170,8 @@ def test_default_score_on_the_sample_meets_the_bar():
     from helpers.health import features as account_features
 
     ds = contract.load_dataset(paths.bundled("sample"), "2026-10-31")
-    cfg = health_config.load(paths.REPO / "src" / "helpers" / "default_health.yaml")
-    s = health_backtest.summary(health_backtest.backtest(ds, cfg))
+    cfg = health_config.load(health_inputs.DEFAULT_CONFIG)
+    s = health_backtest.summary(health_backtest.recent(snapshots.history(ds, cfg, horizon_days=90), months=12))
     print(s)
     assert s["churned"] >= 100 and s["lowest_decile_lift"] >= 3 and s["surprise_churn_rate"] < 0.20
     shares = health_score.score(account_features.snapshot(ds), cfg).tier.value_counts(normalize=True)
@@ -199,6 +201,7 @@ def test_notebook_09_scores_the_flat_export(tmp_path):
 
 def test_alerts_fire_on_the_configured_thresholds():
     from helpers.health import alerts
+    from helpers.report import changes as monthly_changes
 
     cfg = health_config.parse(RAW)
     features = pd.DataFrame(
@@ -229,7 +232,7 @@ def test_alerts_fire_on_the_configured_thresholds():
         ("c", "health score fell"): "warning",
         ("c", "no login"): "warning",
     }
-    changes = alerts.new_and_resolved(got[got.account_id == "b"], got[got.account_id == "a"])
+    changes = monthly_changes.alert_changes(before=got[got.account_id == "b"], now=got[got.account_id == "a"])
     assert set(changes.change) == {"new", "resolved"} and (changes.change == "resolved").sum() == 2
 
 
@@ -307,7 +310,7 @@ def test_learned_weights_follow_the_component_that_predicts_churn():
     churned = rng.random(n) < 1 / (1 + np.exp((logins - 12) / 3))
     results = pd.concat(
         [
-            health_backtest.scored_snapshot(part, cfg).assign(snapshot=k, churned=churned[idx])
+            snapshots.scored(part, cfg).assign(snapshot=k, churned=churned[idx])
             for k, idx in enumerate(np.array_split(np.arange(n), 6))
             for part in [features.iloc[idx]]
         ],
@@ -333,14 +336,11 @@ def test_learned_weights_follow_the_component_that_predicts_churn():
 def test_a_saturday_month_end_reads_like_a_wednesday():
     """Usage windows are whole weeks: with 30-day windows the average score fell 3.5 points from Wednesday
     28 to Saturday 31 October 2026 and the Thriving share halved, from weekends alone."""
-    from helpers.churn import history as churn_data
     from helpers.data import contract
-    from helpers.expert import rollup
-    from helpers.health import inputs as health_inputs
 
     ds = contract.load_dataset(paths.bundled("sample"), "2026-10-31")
     config, _ = health_inputs.config_for(ds)
-    wed, sat = (churn_data.features_at(rollup.at(ds, pd.Timestamp(t)), config) for t in ("2026-10-28", "2026-10-31"))
+    wed, sat = (snapshots.at(ds, pd.Timestamp(t), config) for t in ("2026-10-28", "2026-10-31"))
     print(
         wed.health_score.mean(),
         sat.health_score.mean(),

@@ -77,10 +77,10 @@ def test_next_month_reuses_the_model_and_shows_tag_transitions(june_run, first_r
     assert moves.loc["Expert", "Expert"] > 0 and moves.drop(index="New").to_numpy().trace() < len(before)
     # the executive summary's month-over-month tables
     health, health_before = (pd.read_csv(r / "artifacts" / "account_health.csv") for r in (out, june_run))
-    tiers = pd.read_csv(out / "artifacts" / "changes_tiers.csv").set_index("last month")
+    tiers = pd.read_csv(out / "artifacts" / "tier_changes.csv").set_index("last month")
     assert tiers.to_numpy().sum() == len(set(health.account_id) | set(health_before.account_id))
     assert tiers["(not scored)"].sum() == (~health_before.account_id.isin(health.account_id)).sum()
-    alerts = pd.read_csv(out / "artifacts" / "changes_alerts.csv")
+    alerts = pd.read_csv(out / "artifacts" / "alert_changes.csv")
     now_alerts = pd.read_csv(out / "artifacts" / "alerts.csv")
     assert set(alerts.change) <= {"new", "resolved"} and (alerts.change == "new").sum() == len(
         now_alerts.merge(
@@ -90,7 +90,7 @@ def test_next_month_reuses_the_model_and_shows_tag_transitions(june_run, first_r
             indicator=True,
         ).query("_merge == 'left_only'")
     )
-    movers = pd.read_csv(out / "artifacts" / "changes_movers.csv")
+    movers = pd.read_csv(out / "artifacts" / "health_movers.csv")
     assert movers.change.abs().is_monotonic_decreasing and len(movers) == 10
 
 

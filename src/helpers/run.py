@@ -77,6 +77,7 @@ def run(
         "parameters": params | {"run_dir": str(out)},
         "versions": _versions(),
         "inputs": _fingerprints(paths.dataset_dir(dataset)),
+        "assumptions": ds.assumptions,
         "notebooks": [],
         "status": "running",
     }

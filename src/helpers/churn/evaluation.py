@@ -7,13 +7,15 @@ seen at several snapshots counts once per draw.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from helpers.expert.rollup import wilson
+from helpers import artifacts
+from helpers.stats import SMALL_SAMPLE, small_note, wilson
 
-SMALL_N = 30
 PSI_WATCH, PSI_ALERT = 0.10, 0.25
 BANDS = (0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 
@@ -91,7 +93,7 @@ def calibration_table(y, p, bands=BANDS) -> pd.DataFrame:
     lo, hi = wilson(out.churned.to_numpy(), out.accounts.to_numpy())
     out["ci_low"], out["ci_high"] = lo, hi
     out["gap_points"] = 100 * (out.observed - out.predicted)
-    out["note"] = np.where(out.accounts < SMALL_N, f"n < {SMALL_N}: read with care", "")
+    out["note"] = small_note(out.accounts)
     out.index = out.index.astype(str)
     return out.round(4).reset_index()
 
@@ -120,8 +122,8 @@ def by_segment(table: pd.DataFrame, segment: str = "segment") -> pd.DataFrame:
                 "note": (
                     "no churn: AUC undefined"
                     if not both
-                    else f"n < {SMALL_N} or < 5 churned: read with care"
-                    if len(g) < SMALL_N or g.churned.sum() < 5
+                    else f"n < {SMALL_SAMPLE} or < 5 churned: read with care"
+                    if len(g) < SMALL_SAMPLE or g.churned.sum() < 5
                     else ""
                 ),
             }
@@ -203,11 +205,8 @@ def summary(
 
 def previous_summary(previous_run: str) -> dict | None:
     """Last month's validation.json, or None without a previous run (or when it had none)."""
-    import json
-    from pathlib import Path
-
-    path = Path(previous_run) / "artifacts" / "validation.json" if previous_run else None
-    return json.loads(path.read_text()) if path is not None and path.exists() else None
+    path = artifacts.previous_path(previous_run, "validation.json")
+    return json.loads(path.read_text()) if path is not None else None
 
 
 def compare_previous(previous: dict | None, current: dict) -> pd.DataFrame | None:

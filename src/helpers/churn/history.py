@@ -1,25 +1,18 @@
-"""Monthly account snapshots for the churn model: features at T from data before T, churn after T.
+"""Can the history support a churn model? The minimums, and the reason when it cannot.
 
-A snapshot T is a month end. Its features come from the dataset cut at T (rollup.at),
-the same sub-metrics and health score as notebook 09, plus expert share when an expert
-model exists. Its label is churn within ``horizon_days`` after T, known only when that
-window and the grace period after it closed before as_of; accounts already gone at T
-are not in the snapshot.
+The snapshots themselves (features at T from data before T, churn after T) are
+``health.snapshots``: the same ones notebook 09 backtests the health score on.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from tqdm import tqdm
 
 from helpers.data import subscriptions as outcomes
 from helpers.data.contract import Dataset
 from helpers.errors import DataContractError
-from helpers.expert import rollup, tagging
-from helpers.health import backtest as health_backtest
-from helpers.health import features as account_features
+from helpers.health import snapshots
 from helpers.health.config import HealthConfig
-from helpers.measures import engine as measure_engine
 
 MIN_CHURNED = 20  # churned account-snapshots below which no model is fitted
 MIN_SNAPSHOTS = 4  # closed snapshots: enough for older training and newer evaluation
@@ -31,15 +24,10 @@ class ChurnDataError(DataContractError):
     """The history cannot support a churn model (too short, or too little churn)."""
 
 
-def closed_dates(ds: Dataset, horizon_days: int) -> list[pd.Timestamp]:
-    """Every month end with 90 days of history behind it whose outcome window has closed."""
-    return health_backtest.snapshot_dates(ds, horizon_days, months=1200)
-
-
 def unusable_reason(ds: Dataset, horizon_days: int | None = None) -> str | None:
     """Why no churn model can be trained on this dataset at as_of, or None when one can."""
     horizon = horizon_days or ds.config.churn.outcome_window_days
-    dates = closed_dates(ds, horizon)
+    dates = snapshots.closed_dates(ds, horizon)
     if len(dates) < MIN_SNAPSHOTS:
         return (
             f"only {len(dates)} month-end snapshot(s) have a closed {horizon}-day outcome window before "
@@ -74,24 +62,9 @@ def churned_count(ds: Dataset, dates: list[pd.Timestamp], horizon_days: int) -> 
     return int(sum(outcomes.churned_within(spell_table, t, horizon_days, ds.as_of, grace).sum() for t in dates))
 
 
-def features_at(ds: Dataset, config: HealthConfig, expert_model=None) -> pd.DataFrame:
-    """Sub-metrics and health score of every paying account on ds.as_of (expert share if a model is given)."""
-    tags = tagging.tag_users(measure_engine.compute(ds), expert_model) if expert_model is not None else None
-    return health_backtest.scored_snapshot(account_features.snapshot(ds, tags), config)
-
-
-def history(
-    ds: Dataset, config: HealthConfig, horizon_days: int, expert_model=None, progress: bool = False
-) -> pd.DataFrame:
-    """One row per account and closed snapshot: snapshot, features at T, churned (bool)."""
+def history(ds: Dataset, config: HealthConfig, run_dir, horizon_days: int, progress: bool = False) -> pd.DataFrame:
+    """The run's closed snapshots (cached with notebook 09's), or ChurnDataError saying why they cannot train a model."""
     reason = unusable_reason(ds, horizon_days)
     if reason:
         raise ChurnDataError(reason)
-    grace = ds.config.churn.grace_days
-    spell_table = outcomes.spells(ds.tables["subscriptions"], grace)
-    rows = []
-    for t in tqdm(closed_dates(ds, horizon_days), desc="snapshots", disable=not progress, mininterval=5):
-        table = features_at(rollup.at(ds, t), config, expert_model)
-        churned = outcomes.churned_within(spell_table, t, horizon_days, ds.as_of, grace)
-        rows.append(table.assign(snapshot=t, churned=table.account_id.map(churned).fillna(False).astype(bool)))
-    return pd.concat(rows, ignore_index=True)
+    return snapshots.cached_history(ds, config, run_dir, horizon_days, progress)

@@ -17,9 +17,8 @@ from helpers import paths
 from helpers.churn import history as churn_data
 from helpers.churn import model as churn_model
 from helpers.data import contract, flat_table
-from helpers.expert import cohorts
-from helpers.expert import model as expert_model
 from helpers.health import inputs as health_inputs
+from helpers.health import snapshots
 from helpers.health.config import HealthConfig
 
 
@@ -68,10 +67,9 @@ def load(
     ds = contract.load_dataset(dataset, as_of)
     horizon = horizon_days or ds.config.churn.outcome_window_days
     config, _ = health_inputs.config_for(ds, health_config)
-    model = None if cohorts.unusable_reason(ds) else expert_model.load(_artifact(run_dir, "expert_model.json"))
-    history = churn_data.history(ds, config, horizon, model, progress)
+    history = churn_data.history(ds, config, run_dir, horizon, progress)
     split = churn_model.time_split(history, horizon, ds.config.churn.grace_days, holdout_months, holdout_share, seed)
-    current = churn_data.features_at(ds, config, model)
+    current = snapshots.at(ds, ds.as_of, config, snapshots.model_for(ds, run_dir))
     features = churn_model.feature_columns(history)
     segments = sorted(history.segment.dropna().unique()) if "segment" in history else []
     return ChurnProblem(
@@ -88,13 +86,6 @@ def load(
         history=history,
         horizon_days=horizon,
     )
-
-
-def _artifact(run_dir: Path, name: str) -> Path:
-    path = Path(run_dir) / "artifacts" / name
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found: run 06_weighting first (with the same run_dir)")
-    return path
 
 
 def _flat(account_table: str, id_column: str, label_column: str) -> ChurnProblem:

@@ -22,12 +22,14 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
 
 
-def save(model, card: dict, folder: Path, name: str = "churn_model") -> dict:
-    """Write NAME.skops and NAME.json; returns the card with its id and file name."""
+def save(model, card: dict, card_path: Path) -> dict:
+    """Write the card (NAME.json) and the model beside it (NAME.skops); returns the card with its id."""
+    card_path = Path(card_path)
+    model_path = card_path.with_suffix(".skops")
     data = _deterministic(sio.dumps(model))
-    card = {"schema": SCHEMA, "id": hashlib.sha256(data).hexdigest()[:12], "model_file": f"{name}.skops", **card}
-    (folder / f"{name}.skops").write_bytes(data)
-    (folder / f"{name}.json").write_text(json.dumps(card, indent=2, sort_keys=True, default=str) + "\n")
+    card = {"schema": SCHEMA, "id": hashlib.sha256(data).hexdigest()[:12], "model_file": model_path.name, **card}
+    model_path.write_bytes(data)
+    card_path.write_text(json.dumps(card, indent=2, sort_keys=True, default=str) + "\n")
     return card
 
 

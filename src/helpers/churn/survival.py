@@ -27,7 +27,7 @@ def censored(start, end: pd.Series, as_of: pd.Timestamp, grace_days: int) -> tup
 def follow_up(subscriptions: pd.DataFrame, start: pd.Timestamp, as_of: pd.Timestamp, grace_days: int) -> pd.DataFrame:
     """account_id, days (to churn or censoring), churned, for every account paying at ``start``."""
     spell_table = outcomes.spells(subscriptions, grace_days)
-    live = spell_table[(spell_table.start <= start) & (spell_table.end.isna() | (spell_table.end > start))]
+    live = outcomes.live_at(spell_table, start)
     days, churned = censored(start, live.end, as_of, grace_days)
     return pd.DataFrame(
         {"account_id": live.account_id.to_numpy(), "days": days.to_numpy(), "churned": churned.to_numpy()}

@@ -8,28 +8,23 @@ message names the closest valid key.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
-from helpers.errors import ConfigError
+from helpers.settings import Strict, read_yaml, validate
+from helpers.stats import SMALL_SAMPLE
 
 TABLES = ("accounts", "users", "events", "subscriptions", "csm_labels", "tickets", "nps", "touchpoints", "assessments")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TableSource(_Strict):
+class TableSource(Strict):
     file: str | None = None  # default: <table>.csv / .parquet / <table>/
     columns: dict[str, str] = Field(default_factory=dict)  # their column name -> ours
 
 
-class Tables(_Strict):
+class Tables(Strict):
     accounts: TableSource = TableSource()
     users: TableSource = TableSource()
     events: TableSource = TableSource()
@@ -41,13 +36,13 @@ class Tables(_Strict):
     assessments: TableSource = TableSource()
 
 
-class Features(_Strict):
+class Features(Strict):
     core: list[str] = Field(default_factory=list)
     expansion: list[str] = Field(default_factory=list)
     advanced: list[str] = Field(default_factory=list)
 
 
-class Taxonomy(_Strict):
+class Taxonomy(Strict):
     session_event: str | None = None  # a login / session start; counted for login frequency
     active_events: list[str] | None = None  # None: every event counts as activity
     features: Features = Features()
@@ -67,26 +62,32 @@ class Taxonomy(_Strict):
         return set(names) | ({self.session_event} if self.session_event else set())
 
 
-class Roles(_Strict):
+class Roles(Strict):
     weights: dict[str, float] = Field(default_factory=dict)
     default_weight: float = 1.0
 
 
-class Churn(_Strict):
+class Churn(Strict):
     grace_days: int = Field(30, ge=0)  # a gap this short between subscriptions is not churn
     outcome_window_days: int = Field(90, gt=0)  # "churn within N days after the snapshot"
 
 
-class Calendar(_Strict):
+class Billing(Strict):
+    # Which day a subscription's end_date names: billing systems differ. "auto" reads it from
+    # back-to-back renewals (next start_date on the end_date, or the day after).
+    end_date: Literal["auto", "last_paid_day", "first_unpaid_day"] = "auto"
+
+
+class Calendar(Strict):
     fiscal_year_start_month: int = Field(1, ge=1, le=12)
     week_starts_on: Literal["monday", "sunday"] = "monday"
 
 
-class Validation(_Strict):
+class Validation(Strict):
     orphan_events: Literal["error", "drop"] = "error"  # events whose user is not in users
 
 
-class CustomMeasure(_Strict):
+class CustomMeasure(Strict):
     """An extra measure for the dimensional space (notebook 03), without code."""
 
     name: str
@@ -95,7 +96,7 @@ class CustomMeasure(_Strict):
     description: str = ""
 
 
-class Targets(_Strict):
+class Targets(Strict):
     """The company's goals for the executive summary (seed 001's benchmarks by default)."""
 
     grr: float = Field(0.90, gt=0)  # at least
@@ -106,14 +107,14 @@ class Targets(_Strict):
     average_health: float = Field(70, ge=0, le=100)  # at least
 
 
-class Report(_Strict):
+class Report(Strict):
     """The executive summary's settings (renewals at risk follow the health configuration's alert rule)."""
 
     targets: Targets = Targets()
     at_risk_health_below: float = Field(50, ge=0, le=100)  # at-risk ARR: accounts scoring under this
     strategic_accounts: int = Field(20, gt=0)  # the top N by ARR
     arr_bands: list[float] = Field(default_factory=lambda: [5000, 20000, 50000, 100000])  # ascending edges
-    min_cohort_size: int = Field(30, gt=0)  # smaller cohorts are shown with a warning
+    min_cohort_size: int = Field(SMALL_SAMPLE, gt=0)  # smaller cohorts are shown with a warning
 
     @field_validator("arr_bands")
     @classmethod
@@ -123,13 +124,14 @@ class Report(_Strict):
         return edges
 
 
-class DatasetConfig(_Strict):
+class DatasetConfig(Strict):
     name: str = "unnamed dataset"
     description: str = ""
     tables: Tables = Tables()
     taxonomy: Taxonomy = Taxonomy()
     roles: Roles = Roles()
     churn: Churn = Churn()
+    billing: Billing = Billing()
     calendar: Calendar = Calendar()
     validation: Validation = Validation()
     measures: list[CustomMeasure] = Field(default_factory=list)  # added to the generated catalogue
@@ -141,32 +143,4 @@ def load_config(path: str | Path) -> DatasetConfig:
     path = Path(path)
     if not path.exists():
         return DatasetConfig()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    try:
-        return DatasetConfig.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(f"{path}: {_explain(exc.errors()[0])}") from None
-
-
-def _explain(err: dict) -> str:
-    loc = [str(p) for p in err["loc"]]
-    key = ".".join(loc)
-    if err["type"] == "extra_forbidden":
-        valid = _valid_keys(loc[:-1])
-        close = difflib.get_close_matches(loc[-1], valid, n=1, cutoff=0.5)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        return f"unknown key '{key}'; {hint}valid keys here: {', '.join(valid)}"
-    return f"key '{key}': {err['msg']} (got {err.get('input')!r})"
-
-
-def _valid_keys(parent: list[str]) -> list[str]:
-    model: type[BaseModel] = DatasetConfig
-    for part in parent:
-        ann = model.model_fields[part].annotation
-        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
-            return []
-        model = ann
-    return list(model.model_fields)
+    return validate(DatasetConfig, read_yaml(path), str(path))

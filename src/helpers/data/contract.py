@@ -9,6 +9,7 @@ the column, example rows and what was expected.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers import paths
+from helpers.data import subscriptions
 from helpers.data.config import TABLES, DatasetConfig, load_config
 from helpers.data.events import EventSource, open_events
 from helpers.data.tables import SPECS
@@ -40,6 +42,7 @@ class Dataset:
     rows_in_file: dict[str, int] = field(default_factory=dict)
     missing_columns: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # warnings, also shown in notebook 00
+    assumptions: list[str] = field(default_factory=list)  # what the run read into the data (notebook 00, run.json)
 
     @property
     def cutoff(self) -> pd.Timestamp:
@@ -47,6 +50,12 @@ class Dataset:
 
     def has(self, table: str) -> bool:
         return table in self.tables or (table == "events")
+
+    def at(self, t: pd.Timestamp) -> Dataset:
+        """The same dataset seen from an earlier date (tables re-cut; events cut by the connection)."""
+        cut = cutoff(t)
+        tables = {name: cut_table(name, df, cut) for name, df in self.tables.items()}
+        return dataclasses.replace(self, as_of=pd.Timestamp(t), tables=tables)
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with views ``events`` (before the cutoff) and ``users``."""
@@ -74,6 +83,9 @@ def load_dataset(dataset: str | Path, as_of: str) -> Dataset:
     for n in notes:
         warnings.warn(n, DataContractWarning, stacklevel=2)
     cut = cutoff(as_of_ts)
+    known = cut_table("subscriptions", tables["subscriptions"], cut)  # decided on what as_of knew
+    convention, assumed = subscriptions.end_date_convention(known, config.billing.end_date)
+    tables["subscriptions"] = subscriptions.as_last_paid_day(tables["subscriptions"], convention)
     return Dataset(
         root=root,
         config=config,
@@ -81,6 +93,7 @@ def load_dataset(dataset: str | Path, as_of: str) -> Dataset:
         files=files,
         events=events,
         notes=notes,
+        assumptions=[assumed],
         tables={t: cut_table(t, df, cut) for t, df in tables.items()},
         rows_in_file={**{t: len(df) for t, df in tables.items()}, "events": events.n_rows},
         missing_columns={

@@ -54,6 +54,25 @@ def disabled_features(ds: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["missing", "effect"])
 
 
+def assumptions_and_notes(ds: Dataset) -> pd.DataFrame:
+    """What the run read into the data (assumed) and what validation found worth a look (note)."""
+    rows = [("assumed", a) for a in ds.assumptions] + [("note", n) for n in ds.notes]
+    return pd.DataFrame(rows, columns=["kind", "detail"])
+
+
+def contract_record(ds: Dataset, summary: pd.DataFrame) -> dict:
+    """data_contract.json: the dataset, its as-of date, what was assumed and noted, what is switched off."""
+    return {
+        "dataset": ds.config.name,
+        "as_of": str(ds.as_of.date()),
+        "status": "valid",
+        "assumptions": ds.assumptions,
+        "notes": ds.notes,
+        "disabled": disabled_features(ds).to_dict("records"),
+        "events_to_as_of": int(summary.set_index("table").loc["events", "rows_to_as_of"]),
+    }
+
+
 def events_per_day(ds: Dataset) -> pd.DataFrame:
     """Daily event and active-user counts up to as_of (a gap or a cliff here is a pipeline problem)."""
     return (

@@ -13,15 +13,15 @@ import pandas as pd
 
 from helpers.data.contract import Dataset
 from helpers.errors import DataContractError
+from helpers.stats import SMALL_SAMPLE
 
 LABELS = ("expert", "intermediate")
 # Below this many users in a cohort, nothing is learned: a boundary fitted to four
 # points is noise. The method steps aside.
 HARD_MIN = 8
-# Below this, results are shown but flagged: with n = 30 per cohort a standardised
-# difference of 0.8 still has a 95 % interval about +/- 0.5 wide, so a "strong"
+# Below the small-sample rule (helpers.stats), results are shown but flagged: a "strong"
 # measure may be a moderate one, and a 0.5 one may be nothing.
-ADVISED_MIN = 30
+ADVISED_MIN = SMALL_SAMPLE
 
 
 class CohortError(DataContractError):

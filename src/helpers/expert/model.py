@@ -29,6 +29,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from helpers import artifacts
 from helpers.errors import ConfigError
 from helpers.expert import boundaries, separation
 
@@ -279,11 +280,11 @@ def train(
 
 def resolve_source(source: str, previous_run: str) -> Path | None:
     """The model file to reuse, or None to train: 'train', 'previous', 'auto' or a path to a model file."""
-    previous = Path(previous_run) / "artifacts" / "expert_model.json" if previous_run else None
+    previous = artifacts.previous_path(previous_run, "expert_model.json")
     if source == "train":
         return None
     if source == "auto":
-        return previous if previous is not None and previous.exists() else None
+        return previous
     if source == "previous":
         if previous is None:
             raise ConfigError("model_source: 'previous' needs a previous run (--previous DIR, or previous_run)")

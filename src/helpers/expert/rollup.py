@@ -9,18 +9,15 @@ whole, and seat utilisation compares active users with the seats paid for.
 
 from __future__ import annotations
 
-import dataclasses
-
-import numpy as np
 import pandas as pd
 
 from helpers.data import subscriptions as outcomes
 from helpers.data.contract import Dataset
-from helpers.data.timecut import cut_table, cutoff
 from helpers.expert import tagging
 from helpers.measures import engine as measure_engine
 from helpers.measures.catalogue import PAC_WEEKS, active_events, groups
 from helpers.measures.engine import sql_list, window_dates
+from helpers.stats import small_note, wilson
 
 TAG_COLUMNS = {"Expert": "experts", "Intermediate": "intermediates", "Beginner": "beginners", "Inactive": "inactive"}
 
@@ -113,14 +110,6 @@ def activity_history(ds: Dataset, accounts: list[str], weeks: int = 26) -> pd.Da
     )
 
 
-def at(ds: Dataset, as_of: pd.Timestamp) -> Dataset:
-    """The same dataset seen from an earlier date (tables re-cut; events cut by the connection)."""
-    cut = cutoff(as_of)
-    return dataclasses.replace(
-        ds, as_of=pd.Timestamp(as_of), tables={name: cut_table(name, df, cut) for name, df in ds.tables.items()}
-    )
-
-
 def churn_by_expert_share(rollup_then: pd.DataFrame, churned: pd.Series, bands=(-0.1, 0, 20, 40, 100)) -> pd.DataFrame:
     """Churn rate by band of weighted expert share, with n and a 95 % Wilson interval."""
     df = rollup_then.set_index("account_id").join(churned, how="inner")
@@ -134,20 +123,12 @@ def churn_by_expert_share(rollup_then: pd.DataFrame, churned: pd.Series, bands=(
     out["churn_rate"] = (out.churned / out.accounts.where(out.accounts > 0)).round(3)
     lo, hi = wilson(out.churned.to_numpy(), out.accounts.to_numpy())
     out["ci_low"], out["ci_high"] = lo.round(3), hi.round(3)
-    out["note"] = np.where(out.accounts < 30, "small sample: read with care", "")
+    out["note"] = small_note(out.accounts)
     return out.rename_axis("weighted_expert_share").reset_index()
 
 
 def _band_label(a, b) -> str:
     return "none" if b == 0 else f"{max(a, 0):g}-{b:g} %"
-
-
-def wilson(k: np.ndarray, n: np.ndarray, z: float = 1.96):
-    n_safe = np.maximum(n, 1)
-    p = k / n_safe
-    centre = (p + z * z / (2 * n_safe)) / (1 + z * z / n_safe)
-    half = z * np.sqrt(p * (1 - p) / n_safe + z * z / (4 * n_safe**2)) / (1 + z * z / n_safe)
-    return np.where(n > 0, centre - half, np.nan), np.where(n > 0, centre + half, np.nan)
 
 
 def expert_share_retention(ds: Dataset, model, lookback_days: int = 180, window_days: int = 90) -> pd.DataFrame:
@@ -157,7 +138,7 @@ def expert_share_retention(ds: Dataset, model, lookback_days: int = 180, window_
     known. The model saw this run's labels, not these outcomes.
     """
     grace = ds.config.churn.grace_days
-    then = at(ds, ds.as_of - pd.Timedelta(days=lookback_days))
+    then = ds.at(ds.as_of - pd.Timedelta(days=lookback_days))
     measures_then = measure_engine.compute(then, window_days)
     tags_then = tagging.tag_users(measures_then, model)
     rollup_then = account_rollup(then, measures_then, tags_then, window_days)

@@ -44,26 +44,6 @@ def labelled_agreement(tags: pd.DataFrame, cohort: pd.DataFrame) -> pd.DataFrame
     return pd.crosstab(both.label, both.tag).reindex(columns=list(TAGS), fill_value=0)
 
 
-def transitions(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """Users by previous tag (rows) and current tag (columns); 'New' for users not tagged before."""
-    both = current[["user_id", "tag"]].merge(
-        previous[["user_id", "tag"]], on="user_id", how="left", suffixes=("", "_before")
-    )
-    both["tag_before"] = both.tag_before.fillna("New")
-    order = list(TAGS)
-    return pd.crosstab(both.tag_before, both.tag).reindex(index=[*order, "New"], columns=order, fill_value=0)
-
-
-def movers(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """Users whose tag changed since the previous run, biggest score change first."""
-    both = current.merge(previous[["user_id", "tag", "score"]], on="user_id", suffixes=("", "_before"))
-    moved = both[both.tag != both.tag_before].copy()
-    moved["score_change"] = (moved.score - moved.score_before).round(2)
-    return moved.reindex(moved.score_change.abs().sort_values(ascending=False, kind="stable").index)[
-        ["user_id", "account_id", "tag_before", "tag", "score_before", "score", "score_change"]
-    ]
-
-
 def cutoff_table(scores: np.ndarray, labels: pd.Series, cutoffs: dict) -> pd.DataFrame:
     """How the labelled cohorts fall either side of each cutoff."""
     rows = []

@@ -104,13 +104,3 @@ def _rows(sub, alert, severity, words) -> pd.DataFrame:
             "detail": [words(r) for r in sub.itertuples()],
         }
     )
-
-
-def new_and_resolved(previous: pd.DataFrame | None, current: pd.DataFrame) -> pd.DataFrame:
-    """Alerts that appeared or cleared since the previous run (by account and alert)."""
-    if previous is None:
-        return pd.DataFrame(columns=["account_id", "alert", "change"])
-    key = ["account_id", "alert"]
-    both = current[key].merge(previous[key], on=key, how="outer", indicator=True)
-    both["change"] = both._merge.map({"left_only": "new", "right_only": "resolved", "both": "continuing"})
-    return both[both.change != "continuing"].drop(columns="_merge").sort_values(key).reset_index(drop=True)

@@ -1,8 +1,8 @@
 """Is the health score right? Score past snapshots and see who churned afterwards.
 
-Each snapshot T is a month end whose outcome window (T, T + horizon] and the grace
-period after it closed before as_of, so every churn counted is known. Features at T
-come from the dataset cut at T; outcomes from the subscriptions as known at as_of.
+The snapshots are the run's history (``health.snapshots``): month ends whose outcome window
+and the grace period after it closed before as_of, so every churn counted is known, each
+scored from the dataset cut at T exactly as today's accounts are scored.
 """
 
 from __future__ import annotations
@@ -10,38 +10,29 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.data import subscriptions as outcomes
 from helpers.data.contract import Dataset
-from helpers.expert import rollup
-from helpers.health import features as account_features
 from helpers.health import score as health_score
+from helpers.health import snapshots
 from helpers.health.config import HealthConfig
+from helpers.stats import wilson
 
 
-def snapshot_dates(ds: Dataset, horizon_days: int, months: int) -> list[pd.Timestamp]:
-    last = ds.as_of - pd.Timedelta(days=horizon_days + ds.config.churn.grace_days)
-    ends = pd.date_range(end=last, periods=months, freq="ME")
-    return [t for t in ends if t > ds.events.first + pd.Timedelta(days=90)]
+def horizon_for(ds: Dataset | None, horizon_days: int = 0) -> int:
+    """The outcome window in days: the parameter when given, else dataset.yaml's churn.outcome_window_days."""
+    return horizon_days or (ds.config.churn.outcome_window_days if ds is not None else 90)
 
 
-def backtest(ds: Dataset, config: HealthConfig, horizon_days: int = 90, months: int = 12) -> pd.DataFrame:
-    """One row per account and snapshot: snapshot, the sub-metrics at T, the score at T, churned after T."""
-    spell_table = outcomes.spells(ds.tables["subscriptions"], ds.config.churn.grace_days)
-    rows = []
-    for t in snapshot_dates(ds, horizon_days, months):
-        features = account_features.snapshot(rollup.at(ds, t))
-        scored = scored_snapshot(features, config)
-        churned = outcomes.churned_within(spell_table, t, horizon_days, ds.as_of, ds.config.churn.grace_days)
-        scored["churned"] = scored.account_id.map(churned).fillna(False).astype(bool)
-        rows.append(scored.assign(snapshot=t.date()))
-    return pd.concat(rows, ignore_index=True)
+def for_run(inputs, run_dir, horizon_days: int, months: int, progress: bool = True) -> pd.DataFrame | None:
+    """The newest ``months`` closed snapshots of the run's history, or None in flat mode (no history)."""
+    if inputs.ds is None:
+        return None
+    return recent(snapshots.cached_history(inputs.ds, inputs.config, run_dir, horizon_days, progress), months)
 
 
-def scored_snapshot(features: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
-    """The features with the score's columns beside them (the score's own columns win a clash)."""
-    scored = health_score.score(features, config)
-    keep = features.drop(columns=[c for c in scored if c in features and c != config.id_column])
-    return keep.merge(scored, on=config.id_column)
+def recent(history: pd.DataFrame, months: int) -> pd.DataFrame:
+    """The newest ``months`` closed snapshots of the run's history (``snapshots.cached_history``)."""
+    dates = sorted(history.snapshot.unique())[-months:]
+    return history[history.snapshot.isin(dates)].reset_index(drop=True)
 
 
 def summary(results: pd.DataFrame, surprise_above: float = 60) -> dict:
@@ -70,7 +61,7 @@ def by_tier(results: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
     g = results.groupby("tier").churned
     out = pd.DataFrame({"accounts": g.size(), "churned": g.sum()}).reindex(names).fillna(0).astype(int)
     out["churn_rate"] = (out.churned / out.accounts.where(out.accounts > 0)).round(3)
-    lo, hi = rollup.wilson(out.churned.to_numpy(), out.accounts.to_numpy())
+    lo, hi = wilson(out.churned.to_numpy(), out.accounts.to_numpy())
     out["ci_low"], out["ci_high"] = lo.round(3), hi.round(3)
     return out.rename_axis("tier").reset_index()
 
@@ -85,6 +76,23 @@ def with_weights(config: HealthConfig, weights: dict[str, float]) -> HealthConfi
     """The same configuration with other component weights for every segment."""
     comps = {name: c.model_copy(update={"weight": weights[name]}) for name, c in config.components.items()}
     return config.model_copy(update={"components": comps, "preset": None, "segments": {}})
+
+
+def learning_gap(results: pd.DataFrame | None) -> str:
+    """Why no weights can be learned from the backtest (empty when they can)."""
+    if results is None or results.empty:
+        return "No closed snapshots to learn from: the configured weights stand."
+    dates = sorted(results.snapshot.unique())
+    halves = (
+        results[results.snapshot.isin(dates[: len(dates) // 2])],
+        results[results.snapshot.isin(dates[len(dates) // 2 :])],
+    )
+    if any(h.churned.nunique() < 2 for h in halves):
+        return (
+            "The earlier or the later half of the snapshots has no churn (or nothing else): there is nothing to "
+            "learn weights from or to judge them on, so the configured weights stand."
+        )
+    return ""
 
 
 def learned_weights(results: pd.DataFrame, config: HealthConfig, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -103,6 +111,10 @@ def learned_weights(results: pd.DataFrame, config: HealthConfig, seed: int = 42)
     dates = sorted(results.snapshot.unique())
     early = results[results.snapshot.isin(dates[: len(dates) // 2])]
     late = results[results.snapshot.isin(dates[len(dates) // 2 :])]
+    if learning_gap(results):
+        return pd.DataFrame(columns=["component", "configured_weight", "learned_weight"]), pd.DataFrame(
+            columns=["weights", "snapshots_judged", "lowest_decile_lift", "surprise_churn_rate", "churned"]
+        )
     X = early[[f"score_{c}" for c in comps]]
     X = X.apply(lambda col: col.fillna(col.mean())) / 100
     model = LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed).fit(X, early.churned)
@@ -132,21 +144,20 @@ def learned_weights(results: pd.DataFrame, config: HealthConfig, seed: int = 42)
     return table, pd.DataFrame(rows)
 
 
-if __name__ == "__main__":  # python -m helpers.health.backtest DATASET AS_OF
+if __name__ == "__main__":  # python -m helpers.health.backtest DATASET AS_OF [RUN_DIR]: notebook 09's figures
     import json
     import sys
 
     from helpers.data import contract
-    from helpers.health import config as health_config
     from helpers.health import inputs as health_inputs
+    from helpers.health import snapshots
 
     ds = contract.load_dataset(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "2026-10-31")
-    cfg = (
-        health_config.parse(ds.config.health, "dataset.yaml: health")
-        if ds.config.health
-        else health_config.load(health_inputs.DEFAULT_CONFIG)
-    )
-    res = backtest(ds, cfg)
+    cfg, _ = health_inputs.config_for(ds)
+    horizon = ds.config.churn.outcome_window_days
+    runs = sys.argv[3:]  # with a run folder, its expert model and cached history, as notebook 09
+    full = snapshots.cached_history(ds, cfg, runs[0], horizon) if runs else snapshots.history(ds, cfg, horizon)
+    res = recent(full, 12)
     print(json.dumps(summary(res), indent=2))
     print(by_tier(res, cfg).to_string(index=False))
     suggested, judged = learned_weights(res, cfg)

@@ -13,10 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from helpers.errors import ConfigError
+from helpers.settings import Strict, read_yaml, validate
 
 # Seed 001's weights by business model: usage, engagement, growth, support, financial.
 PRESETS = {
@@ -27,11 +27,7 @@ PRESETS = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Normalise(_Strict):
+class Normalise(Strict):
     method: Literal["linear", "bands", "percentile"] = "linear"
     zero: float = 0.0  # linear: the value worth 0 points
     target: float | None = None  # linear: the value worth 100 points
@@ -41,7 +37,7 @@ class Normalise(_Strict):
     otherwise: float = 0.0  # bands: score below every threshold
 
 
-class Metric(_Strict):
+class Metric(Strict):
     direction: Literal["higher", "lower"]
     weight: float = Field(1.0, gt=0)
     multiplier: float = Field(1.0, gt=0)  # seed 003: 1.25 for what matters more, 0.85 for less
@@ -49,12 +45,12 @@ class Metric(_Strict):
     phrase: str = "{name} {value:g}"  # how a driver reads, e.g. "{value:g} open tickets"
 
 
-class Component(_Strict):
+class Component(Strict):
     weight: float = Field(ge=0)
     metrics: dict[str, Metric]
 
 
-class Tier(_Strict):
+class Tier(Strict):
     name: str
     min: float
     colour: str
@@ -102,13 +98,13 @@ DEFAULT_TIERS = [
 ]
 
 
-class Condition(_Strict):
+class Condition(Strict):
     metric: str
     at_most: float | None = None
     at_least: float | None = None
 
 
-class Rule(_Strict):
+class Rule(Strict):
     """Seed 001's signal combinations: when every named signal is on, this action applies."""
 
     when: list[str] = Field(min_length=1)
@@ -118,14 +114,14 @@ class Rule(_Strict):
     sla: str
 
 
-class Trend(_Strict):
+class Trend(Strict):
     metric: str  # a fractional change, e.g. usage this 30 days vs the 30 before
     factor: float = 0.2  # seed 001: adjusted = score x (1 + change x 0.2)
     limit: float = Field(0.5, gt=0)  # the change is clipped to +-limit: a tiny account doubling
     # its usage must not add 20 % to its score
 
 
-class Alerts(_Strict):
+class Alerts(Strict):
     """Seed 001's alert configuration: (warning, critical) thresholds."""
 
     score_drop: tuple[float, float] = (15, 25)  # points lost since the previous run
@@ -136,7 +132,7 @@ class Alerts(_Strict):
     renewal_health_below: float = 60
 
 
-class Onboarding(_Strict):
+class Onboarding(Strict):
     """Seed 001: new customers get an onboarding score instead of being punished for short history."""
 
     tenure_metric: str = "tenure_days"
@@ -144,7 +140,7 @@ class Onboarding(_Strict):
     components: list[str] = Field(default_factory=lambda: ["usage", "engagement"])
 
 
-class HealthConfig(_Strict):
+class HealthConfig(Strict):
     id_column: str = "account_id"
     segment_column: str | None = None
     preset: Literal["self-serve", "enterprise", "usage-based", "high-touch"] | None = None
@@ -226,22 +222,8 @@ def load(path: str | Path) -> HealthConfig:
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path}: health configuration not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    return parse(raw, str(path))
+    return parse(read_yaml(path), str(path))
 
 
-def parse(raw: dict, source: str = "health config") -> HealthConfig:
-    try:
-        return HealthConfig.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        msg = (
-            "unknown key (check the spelling)"
-            if err["type"] == "extra_forbidden"
-            else err["msg"].removeprefix("Value error, ")
-        )
-        raise ConfigError(f"{source}: {where + ': ' if where else ''}{msg}") from None
+def parse(raw: dict, source: str = "health config", at: str = "") -> HealthConfig:
+    return validate(HealthConfig, raw, source, at)

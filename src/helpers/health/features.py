@@ -1,7 +1,7 @@
 """Account sub-metrics at a snapshot date, from the multi-table dataset (notebook 09).
 
 Everything is measured from data before the snapshot's cutoff: the dataset view is
-cut there first (``rollup.at``), so a snapshot in the past sees what was known then.
+cut there first (``Dataset.at``), so a snapshot in the past sees what was known then.
 Column names are the sub-metric names the health configuration refers to; a table
 the dataset lacks simply leaves its columns out, and the score renormalises.
 """

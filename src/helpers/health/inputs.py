@@ -35,7 +35,7 @@ def load(dataset: str, as_of: str, run_dir: Path, account_table: str = "", confi
         return _flat(account_table, config_path)
     ds = contract.load_dataset(dataset, as_of)
     config, source = config_for(ds, config_path)
-    tags = None if cohorts.unusable_reason(ds) else artifacts.read(run_dir, "user_tags.csv", made_by="07_tag_users")
+    tags = None if cohorts.unusable_reason(ds) else artifacts.read(run_dir, "user_tags.csv")
     return HealthInputs(account_features.snapshot(ds, tags), config, "dataset", ds, source)
 
 
@@ -44,7 +44,7 @@ def config_for(ds: contract.Dataset, config_path: str = "") -> tuple[health_conf
     if config_path:
         return health_config.load(paths.dataset_dir(config_path)), config_path
     if ds.config.health:
-        return health_config.parse(ds.config.health, f"{ds.root / 'dataset.yaml'}: health"), "dataset.yaml: health"
+        return health_config.parse(ds.config.health, str(ds.root / "dataset.yaml"), at="health"), "dataset.yaml: health"
     return health_config.load(DEFAULT_CONFIG), "the workbook's default (src/helpers/health/default_health.yaml)"
 
 

@@ -1,11 +1,69 @@
-"""What changed since last month's run (``--previous``): biggest movers, tier changes, new and
-resolved alerts, and users' tag transitions, each read from the two runs' artifacts."""
+"""Month over month: one definition of each change since last month's run (``--previous``).
+
+Tag transitions (notebook 07), alert changes (09), and tier changes and score movers (13) are
+each defined once here and written once, as ``tag_transitions.csv``, ``alert_changes.csv``,
+``tier_changes.csv`` and ``health_movers.csv``. Whatever was absent last month counts as new:
+without a previous run every user is new and every alert is new, and ``against`` says so.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from helpers import artifacts
+from helpers.expert.tagging import TAGS
+
+NEW, NOT_SCORED = "New", "(not scored)"
+ALERT_COLUMNS = ["account_id", "alert", "severity", "detail"]
+
+
+def against(previous_run: str) -> str:
+    """What this month is compared with, in words."""
+    if previous_run:
+        return f"Compared with last month's run ({previous_run})."
+    return "No previous run given: everything counts as new. Changes appear from the second monthly run (--previous)."
+
+
+def tag_transitions(before: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataFrame:
+    """Users by last month's tag (rows, 'New' when not tagged then) and this month's (columns)."""
+    before = before if before is not None else now.iloc[:0]
+    both = now[["user_id", "tag"]].merge(before[["user_id", "tag"]], on="user_id", how="left", suffixes=("", "_before"))
+    both["tag_before"] = both.tag_before.fillna(NEW)
+    order = list(TAGS)
+    return pd.crosstab(both.tag_before, both.tag).reindex(index=[*order, NEW], columns=order, fill_value=0)
+
+
+def tag_movers(before: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataFrame:
+    """Users whose tag changed since last month, biggest score change first."""
+    before = before if before is not None else now.iloc[:0]
+    both = now.merge(before[["user_id", "tag", "score"]], on="user_id", suffixes=("", "_before"))
+    moved = both[both.tag != both.tag_before].copy()
+    moved["score_change"] = (moved.score - moved.score_before).round(2)
+    return moved.reindex(moved.score_change.abs().sort_values(ascending=False, kind="stable").index)[
+        ["user_id", "account_id", "tag_before", "tag", "score_before", "score", "score_change"]
+    ]
+
+
+def alert_changes(before: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataFrame:
+    """Alerts up now that were not last month ('new'), and last month's that cleared ('resolved')."""
+    before = before if before is not None else pd.DataFrame(columns=ALERT_COLUMNS)
+    key = ["account_id", "alert"]
+    merged = now[ALERT_COLUMNS].merge(
+        before[[*key, "severity"]], on=key, how="outer", suffixes=("", "_before"), indicator=True
+    )
+    merged["change"] = merged._merge.astype(str).map({"left_only": "new", "right_only": "resolved", "both": "open"})
+    merged["severity"] = merged.severity.fillna(merged.severity_before)
+    out = merged[merged.change != "open"][["change", *ALERT_COLUMNS]]
+    return out.sort_values(["change", "severity", "account_id", "alert"], kind="stable").reset_index(drop=True)
+
+
+def alert_summary(changes: pd.DataFrame) -> str:
+    counts = changes.groupby(["change", "severity"]).size()
+    return (
+        f"Alerts: {int(counts.get('new', pd.Series()).sum())} new "
+        f"({int(counts.get(('new', 'critical'), 0))} critical), "
+        f"{int(counts.get('resolved', pd.Series()).sum())} resolved."
+    )
 
 
 def movers(now: pd.DataFrame, before: pd.DataFrame, n: int = 10) -> pd.DataFrame:
@@ -28,8 +86,8 @@ def tier_changes(now: pd.DataFrame, before: pd.DataFrame, tier_order: list[str])
     both = before[["account_id", "tier"]].merge(
         now[["account_id", "tier"]], on="account_id", how="outer", suffixes=("_before", "_now")
     )
-    order = [*tier_order, "(not scored)"]
-    both = both.fillna({"tier_before": "(not scored)", "tier_now": "(not scored)"})
+    order = [*tier_order, NOT_SCORED]
+    both = both.fillna({"tier_before": NOT_SCORED, "tier_now": NOT_SCORED})
     table = pd.crosstab(pd.Categorical(both.tier_before, order), pd.Categorical(both.tier_now, order), dropna=False)
     return table.rename_axis(index="last month", columns="this month")
 
@@ -48,37 +106,38 @@ def tier_summary(now: pd.DataFrame, before: pd.DataFrame, tier_order: list[str])
     }
 
 
-def alert_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
-    """Alerts raised this month that were not up last month ('new') and last month's that cleared ('resolved')."""
-    key = ["account_id", "alert"]
-    merged = now.merge(before[[*key, "severity"]], on=key, how="outer", suffixes=("", "_before"), indicator=True)
-    merged["change"] = merged._merge.astype(str).map(
-        {"left_only": "new", "right_only": "resolved", "both": "still open"}
-    )
-    merged["severity"] = merged.severity.fillna(merged.severity_before)
-    out = merged[merged.change != "still open"][["change", "account_id", "alert", "severity", "detail"]]
-    return out.sort_values(["change", "severity", "account_id", "alert"], kind="stable").reset_index(drop=True)
+def compare(
+    now: pd.DataFrame,
+    before: pd.DataFrame,
+    alerts: pd.DataFrame | None,
+    tags: pd.DataFrame | None,
+    tier_order: list[str],
+    previous_run: str,
+) -> dict:
+    """The executive summary's month over month: tiers and movers against last month's health (the
+    previous run's, or recomputed), alert and tag changes from 09 and 07 when a previous run was given."""
+    given = bool(previous_run)
+    out = {
+        "movers": movers(now, before),
+        "tiers": tier_changes(now, before, tier_order),
+        "alerts": alerts if given and alerts is not None else pd.DataFrame(columns=["change", *ALERT_COLUMNS]),
+        "tags": tags if given and tags is not None else None,
+    }
+    out["summary"] = summary(tier_summary(now, before, tier_order), out["movers"])
+    if given:
+        out["summary"] += [alert_summary(out["alerts"]), *tag_summary(out["tags"])]
+    else:
+        out["summary"].append("New and resolved alerts and tag changes need last month's run (--previous).")
+    return out
 
 
-def tag_transitions(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
-    """Users by last month's tag (rows) and this month's (columns), for users tagged in both runs."""
-    both = before[["user_id", "tag"]].merge(now[["user_id", "tag"]], on="user_id", suffixes=("_before", "_now"))
-    return pd.crosstab(both.tag_before, both.tag_now).rename_axis(index="last month", columns="this month")
-
-
-def summary(tiers: dict, alerts: pd.DataFrame, top: pd.DataFrame, tags: pd.DataFrame | None) -> list[str]:
-    """The month-over-month story in a few sentences."""
+def summary(tiers: dict, top: pd.DataFrame) -> list[str]:
+    """Tier moves and the biggest movers, in a few sentences."""
     lines = [
         f"{tiers['accounts_in_both']} accounts scored in both months: {tiers['improved']} moved up a tier or more, "
         f"{tiers['worsened']} moved down, {tiers['unchanged']} stayed; {tiers['new_accounts']} new, "
         f"{tiers['gone_accounts']} no longer scored."
     ]
-    counts = alerts.groupby(["change", "severity"]).size()
-    lines.append(
-        f"Alerts: {int(counts.get('new', pd.Series()).sum())} new "
-        f"({int(counts.get(('new', 'critical'), 0))} critical), "
-        f"{int(counts.get('resolved', pd.Series()).sum())} resolved."
-    )
     if len(top):
         fall = top.sort_values("change").iloc[0]
         rise = top.sort_values("change").iloc[-1]
@@ -87,42 +146,19 @@ def summary(tiers: dict, alerts: pd.DataFrame, top: pd.DataFrame, tags: pd.DataF
             f"Biggest fall: {who(fall)} {fall.health_score_before:.0f} -> {fall.health_score:.0f}; "
             f"biggest rise: {who(rise)} {rise.health_score_before:.0f} -> {rise.health_score:.0f}."
         )
-    if tags is not None and tags.size:
-        moved = int(tags.to_numpy().sum() - sum(tags.at[t, t] for t in tags.index if t in tags.columns))
-        lines.append(f"{moved} of {int(tags.to_numpy().sum())} users changed tag.")
     return lines
 
 
-def compare(
-    now: pd.DataFrame,
-    alerts: pd.DataFrame | None,
-    tags: pd.DataFrame | None,
-    previous: dict[str, pd.DataFrame | None],
-    tier_order: list[str],
-) -> dict:
-    """Everything that changed against last month's artifacts, plus the summary sentences."""
-    before = previous["account_health.csv"]
-    empty_alerts = pd.DataFrame(columns=["account_id", "alert", "severity", "detail"])
-    out = {
-        "movers": movers(now, before),
-        "tiers": tier_changes(now, before, tier_order),
-        "alerts": alert_changes(
-            alerts if alerts is not None else empty_alerts,
-            previous.get("alerts.csv") if previous.get("alerts.csv") is not None else empty_alerts,
-        ),
-        "tags": tag_transitions(tags, previous["user_tags.csv"])
-        if tags is not None and previous.get("user_tags.csv") is not None
-        else None,
-    }
-    out["summary"] = summary(tier_summary(now, before, tier_order), out["alerts"], out["movers"], out["tags"])
-    return out
+def tag_summary(tags: pd.DataFrame | None) -> list[str]:
+    """How many users tagged last month changed tag (new users are not a change)."""
+    if tags is None:
+        return []
+    kept = tags.drop(index=NEW, errors="ignore")
+    moved = int(kept.to_numpy().sum() - sum(kept.at[t, t] for t in kept.index if t in kept.columns))
+    return [f"{moved} of {int(kept.to_numpy().sum())} users tagged last month changed tag."]
 
 
-def write(changes: dict | None, run_dir) -> None:
-    """changes_movers / _tiers / _alerts / _tags.csv (nothing without a previous run)."""
-    for name in ("movers", "tiers", "alerts", "tags"):
-        table = changes.get(name) if changes else None
-        if table is not None:
-            artifacts.write_csv(
-                table.reset_index() if name in ("tiers", "tags") else table, run_dir, f"changes_{name}.csv"
-            )
+def write(changes: dict, run_dir) -> None:
+    """tier_changes.csv and health_movers.csv (alert and tag changes are 09's and 07's)."""
+    artifacts.write_csv(changes["tiers"].reset_index(), run_dir, "tier_changes.csv")
+    artifacts.write_csv(changes["movers"], run_dir, "health_movers.csv")

@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 
 from helpers.data.config import Report
+from helpers.data.subscriptions import mrr_at
 from helpers.health.config import Alerts
-from helpers.retention.revenue import KPI_NAMES, paid_on
+from helpers.retention.revenue import KPI_NAMES
 
 RED_TIERS = ("At-risk", "Critical")  # the health tiers that call for action
 URGENT_RISK = ("Critical", "High")  # the churn-model risk tiers that do
@@ -28,7 +29,7 @@ def portfolio(
     out = health.merge(accounts[keep], on="account_id", how="left")
     out["name"] = out.get("name", out.account_id).fillna(out.account_id)
     out["csm"] = out.get("csm", pd.Series("unassigned", index=out.index)).fillna("unassigned")
-    out["arr"] = (12 * out.account_id.map(paid_on(subscriptions, as_of))).fillna(0).round(2)
+    out["arr"] = (12 * out.account_id.map(mrr_at(subscriptions, as_of))).fillna(0).round(2)
     if churn is not None:
         out = out.merge(
             churn[["account_id", "churn_probability", "risk_tier", "top_drivers"]], on="account_id", how="left"

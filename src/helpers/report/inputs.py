@@ -13,13 +13,12 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import artifacts
-from helpers.churn import history as churn_data
 from helpers.data import contract
 from helpers.data.config import Report
-from helpers.expert import model as expert_model
-from helpers.expert import rollup
+from helpers.data.subscriptions import mrr_at
 from helpers.health import features as account_features
 from helpers.health import inputs as health_inputs
+from helpers.health import snapshots
 from helpers.health.config import Alerts
 from helpers.report import executive
 from helpers.retention import revenue as retention
@@ -37,14 +36,15 @@ class ExecutiveInputs:
     kpis_now: dict
     kpis_before: dict
     alerts: pd.DataFrame | None
-    previous: dict[str, pd.DataFrame | None]  # last month's artifacts (empty without previous_run)
+    alert_changes: pd.DataFrame | None  # notebook 09's, against last month's run
+    tag_transitions: pd.DataFrame | None  # notebook 07's (absent when the expert steps stepped aside)
 
 
 def load(dataset: str, as_of: str, run_dir: Path, previous_run: str = "") -> ExecutiveInputs:
     ds = contract.load_dataset(dataset, as_of)
     config, _ = health_inputs.config_for(ds)
     subs = ds.tables["subscriptions"]
-    health = artifacts.read(run_dir, "account_health.csv", made_by="09_health_score")
+    health = artifacts.read(run_dir, "account_health.csv")
     now = executive.portfolio(
         health,
         ds.tables["accounts"],
@@ -54,15 +54,13 @@ def load(dataset: str, as_of: str, run_dir: Path, previous_run: str = "") -> Exe
         account_features.days_to_renewal(ds),
     )
     t_before = retention.month_before(ds.as_of)
-    previous = {
-        name: artifacts.previous(previous_run, name) for name in ("account_health.csv", "alerts.csv", "user_tags.csv")
-    }
-    if previous["account_health.csv"] is not None:
-        before, source = previous["account_health.csv"], f"last month's run ({previous_run})"
+    before = artifacts.previous(previous_run, "account_health.csv")
+    if before is not None:
+        source = f"last month's run ({previous_run})"
     else:
         before, source = _recomputed(ds, config, t_before, run_dir), f"recomputed from the data as of {t_before.date()}"
     before = before[["account_id", "health_score", "tier"]].assign(
-        arr=lambda d: (12 * d.account_id.map(retention.paid_on(subs, t_before))).fillna(0)
+        arr=lambda d: (12 * d.account_id.map(mrr_at(subs, t_before))).fillna(0)
     )
     return ExecutiveInputs(
         ds,
@@ -75,11 +73,19 @@ def load(dataset: str, as_of: str, run_dir: Path, previous_run: str = "") -> Exe
         retention.trailing_year(subs, ds.as_of),
         retention.trailing_year(subs, t_before),
         artifacts.optional(run_dir, "alerts.csv"),
-        previous,
+        artifacts.optional(run_dir, "alert_changes.csv"),
+        _tag_transitions(run_dir),
+    )
+
+
+def _tag_transitions(run_dir: Path) -> pd.DataFrame | None:
+    table = artifacts.optional(run_dir, "tag_transitions.csv")
+    return (
+        table.set_index("tag_before").rename_axis(index="last month", columns="this month")
+        if table is not None
+        else None
     )
 
 
 def _recomputed(ds: contract.Dataset, config, t: pd.Timestamp, run_dir: Path) -> pd.DataFrame:
-    path = Path(run_dir) / "artifacts" / "expert_model.json"
-    model = expert_model.load(path) if path.exists() else None
-    return churn_data.features_at(rollup.at(ds, t), config, model)
+    return snapshots.at(ds, t, config, snapshots.model_for(ds, run_dir))

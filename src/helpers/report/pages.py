@@ -15,6 +15,8 @@ import nbformat
 import pandas as pd
 from nbconvert import HTMLExporter
 
+from helpers import artifacts
+
 STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;line-height:1.5;padding:0 1rem}
 h1{margin-bottom:.2rem} .meta{color:#555} table{border-collapse:collapse;font-size:.85rem;margin-bottom:1.5rem}
 th,td{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
@@ -107,10 +109,9 @@ def _with_nav(body: str, nav: str) -> str:
 
 def _action_lists(run_dir: Path) -> bool:
     """html/csm_actions.html: one section per CSM, accounts ordered by ARR at risk."""
-    path = run_dir / "artifacts" / "csm_actions.csv"
-    if not path.exists():
+    table = artifacts.optional(run_dir, "csm_actions.csv")
+    if table is None:
         return False
-    table = pd.read_csv(path)
     sections = []
     for csm, rows in table.groupby("csm", sort=True):
         shown = rows[[c for c in ACTION_COLUMNS if c in rows]].rename(columns=ACTION_COLUMNS)
@@ -138,10 +139,8 @@ churn model ran). Also as <a href="../artifacts/csm_actions.csv">csm_actions.csv
 
 
 def _contents(run_dir: Path, pages, skipped: dict[str, str], has_actions: bool) -> str:
-    params = {}
-    contract = run_dir / "artifacts" / "data_contract.json"
-    if contract.exists():
-        params = json.loads(contract.read_text())
+    contract = artifacts.path(run_dir, "data_contract.json")
+    params = json.loads(contract.read_text()) if contract.exists() else {}
     items = [
         f'<li><a href="html/{p["stem"]}.html">{html.escape(p["title"])}</a> '
         f'<small>(<a href="notebooks/{p["stem"]}.ipynb">notebook</a>)</small></li>'

@@ -1,8 +1,8 @@
 """Revenue and logo retention from the subscriptions table: KPIs, MRR movements and signup cohorts.
 
-Everything is read from MRR at month ends: an account pays on a date if a subscription
-covers it, end_date included (it is the last day paid for; a renewal starts the day after,
-so a contract ending on the 31st is not a churn on the 31st). Definitions (seed 001), over a period t0 -> t1, for
+Everything is read from MRR at month ends, paid as ``data.subscriptions.paying_on`` says
+(end_date is the last paid day, whatever the export's convention: a contract ending on the
+31st is not a churn on the 31st). Definitions (seed 001), over a period t0 -> t1, for
 the accounts paying at t0 only (new accounts never enter a retention ratio):
 
 - GRR = sum(min(MRR1, MRR0)) / sum(MRR0): churn and contraction count, expansion does not
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.churn.survival import censored
+from helpers.data.subscriptions import mrr_at
 
 MOVEMENTS = ["new", "expansion", "reactivation", "contraction", "churn"]
 
@@ -29,15 +30,9 @@ def month_ends(first: pd.Timestamp, as_of: pd.Timestamp) -> pd.DatetimeIndex:
     return pd.date_range(first + pd.offsets.MonthEnd(0), as_of, freq="ME")
 
 
-def paid_on(subscriptions: pd.DataFrame, t: pd.Timestamp) -> pd.Series:
-    """MRR per account on day ``t`` (subscriptions with start_date <= t <= end_date, or still running)."""
-    s = subscriptions
-    return s[(s.start_date <= t) & (s.end_date.isna() | (s.end_date >= t))].groupby("account_id").mrr.sum()
-
-
 def mrr_matrix(subscriptions: pd.DataFrame, dates) -> pd.DataFrame:
     """accounts x dates: MRR paid on each date (0 when not paying)."""
-    cols = {d: paid_on(subscriptions, d) for d in dates}
+    cols = {d: mrr_at(subscriptions, d) for d in dates}
     accounts = sorted(subscriptions.account_id.unique())
     return pd.DataFrame(cols).reindex(accounts).fillna(0.0).rename_axis("account_id")
 

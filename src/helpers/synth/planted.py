@@ -51,7 +51,6 @@ def alerts_on_planted_declines(folder: str | Path, as_of: str = "2026-10-31", pr
     'Declining' = truth says the account's decline had begun by as_of and it had not churned yet.
     """
     from helpers.data import contract
-    from helpers.expert import rollup
     from helpers.health import alerts
     from helpers.health import config as health_config
     from helpers.health import features as account_features
@@ -60,7 +59,7 @@ def alerts_on_planted_declines(folder: str | Path, as_of: str = "2026-10-31", pr
 
     ds = contract.load_dataset(folder, as_of)
     cfg = health_config.load(health_inputs.DEFAULT_CONFIG)
-    before = health_score.score(account_features.snapshot(rollup.at(ds, pd.Timestamp(previous))), cfg)
+    before = health_score.score(account_features.snapshot(ds.at(pd.Timestamp(previous))), cfg)
     features = account_features.snapshot(ds)
     fired = alerts.evaluate(features, health_score.score(features, cfg), cfg, before)
     truth = pd.read_csv(Path(folder) / "truth" / "accounts.csv", parse_dates=["decline_start", "churn_date"])
@@ -87,9 +86,12 @@ def surprise_churn_against_truth(folder: str | Path, as_of: str = "2026-10-31") 
     from helpers.health import backtest as health_backtest
     from helpers.health import config as health_config
     from helpers.health import inputs as health_inputs
+    from helpers.health import snapshots
 
     ds = contract.load_dataset(folder, as_of)
-    results = health_backtest.backtest(ds, health_config.load(health_inputs.DEFAULT_CONFIG))
+    results = health_backtest.recent(
+        snapshots.history(ds, health_config.load(health_inputs.DEFAULT_CONFIG), horizon_days=90), months=12
+    )
     truth = pd.read_csv(Path(folder) / "truth" / "accounts.csv", parse_dates=["decline_start"])
     churners = results[results.churned].merge(truth, on="account_id")
     unseeable = churners.silent_churn | (churners.decline_start > pd.to_datetime(churners.snapshot))

@@ -1,0 +1,103 @@
+"""The account snapshot at a date T: every paying account's features and health score, from data before T.
+
+One definition serves every look at the accounts in the past: the health backtest (09), the
+churn model's history (10, 11) and last month's recomputation (13). A snapshot sees the
+dataset cut at T (``Dataset.at``); with an expert model, users are tagged as they were at T,
+so expert share is scored as today's score scores it. Its label is churn within the outcome
+window after T (``churn.outcome_window_days``), counted only once that window and the grace
+period after it closed before as_of.
+
+The history of closed month-end snapshots is computed once per run and cached in the run
+folder (``account_snapshots.parquet``, keyed by what it was computed from), so notebook 10
+reuses notebook 09's, and a notebook run alone builds it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from helpers import artifacts
+from helpers.data import subscriptions
+from helpers.data.contract import Dataset
+from helpers.expert import cohorts, tagging
+from helpers.expert import model as expert_model
+from helpers.health import features as account_features
+from helpers.health import score as health_score
+from helpers.health.config import HealthConfig
+from helpers.measures import engine as measure_engine
+
+HISTORY_BEHIND = pd.Timedelta(days=90)  # a snapshot needs this much behaviour before it
+
+
+def at(ds: Dataset, t: pd.Timestamp, config: HealthConfig, model=None) -> pd.DataFrame:
+    """Features and health score of every account paying on ``t``, from data before the end of ``t``."""
+    view = ds.at(t)
+    tags = tagging.tag_users(measure_engine.compute(view), model) if model is not None else None
+    return scored(account_features.snapshot(view, tags), config)
+
+
+def scored(features: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
+    """The features with the score's columns beside them (the score's own columns win a clash)."""
+    score = health_score.score(features, config)
+    keep = features.drop(columns=[c for c in score if c in features and c != config.id_column])
+    return keep.merge(score, on=config.id_column)
+
+
+def closed_dates(ds: Dataset, horizon_days: int) -> list[pd.Timestamp]:
+    """Month ends with 90 days of behaviour behind them whose outcome window (and grace) closed by as_of."""
+    last = ds.as_of - pd.Timedelta(days=horizon_days + ds.config.churn.grace_days)
+    first = ds.events.first + HISTORY_BEHIND
+    return [t for t in pd.date_range(first, last, freq="ME") if t > first]
+
+
+def history(ds: Dataset, config: HealthConfig, horizon_days: int, model=None, progress: bool = False) -> pd.DataFrame:
+    """One row per account and closed snapshot: the snapshot's features and score, snapshot, churned."""
+    grace = ds.config.churn.grace_days
+    spells = subscriptions.spells(ds.tables["subscriptions"], grace)
+    rows = []
+    for t in tqdm(closed_dates(ds, horizon_days), desc="snapshots", disable=not progress, mininterval=5):
+        table = at(ds, t, config, model)
+        churned = subscriptions.churned_within(spells, t, horizon_days, ds.as_of, grace)
+        rows.append(table.assign(snapshot=t, churned=table.account_id.map(churned).fillna(False).astype(bool)))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["account_id", "snapshot", "churned"])
+
+
+def model_for(ds: Dataset, run_dir: str | Path):
+    """The run's expert model (notebook 06), or None when the expert steps stepped aside."""
+    return None if cohorts.unusable_reason(ds) else expert_model.load(artifacts.existing(run_dir, "expert_model.json"))
+
+
+def cached_history(
+    ds: Dataset, config: HealthConfig, run_dir: str | Path, horizon_days: int, progress: bool = False
+) -> pd.DataFrame:
+    """``history`` for this run, read from the run folder when it was computed from the same inputs."""
+    model = model_for(ds, run_dir)
+    key = _key(ds, config, model, horizon_days)
+    where, stamp = (
+        artifacts.path(run_dir, "account_snapshots.parquet"),
+        artifacts.path(run_dir, "account_snapshots.json"),
+    )
+    if where.exists() and stamp.exists() and json.loads(stamp.read_text()) == key:
+        return pd.read_parquet(where)
+    table = history(ds, config, horizon_days, model, progress)
+    artifacts.write_parquet(table, run_dir, "account_snapshots.parquet")
+    artifacts.write_json(key, run_dir, "account_snapshots.json")
+    return table
+
+
+def _key(ds: Dataset, config: HealthConfig, model, horizon_days: int) -> dict:
+    # the dataset by its small tables as of as_of (never the path, nor rows after as_of)
+    seen = [ds.tables[t] for t in sorted(ds.tables)]
+    rows = b"".join(pd.util.hash_pandas_object(t, index=False).to_numpy().tobytes() for t in seen)
+    return {
+        "dataset": hashlib.sha256(rows).hexdigest()[:12],
+        "as_of": str(ds.as_of.date()),
+        "horizon_days": horizon_days,
+        "health_config": hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:12],
+        "expert_model": getattr(model, "model_id", None),
+    }
