@@ -7,7 +7,7 @@ import pytest
 from helpers.data import contract
 from helpers.data.config import Report
 from helpers.expert import rollup
-from helpers.health.config import Alerts
+from helpers.health.config import DEFAULT_TIERS, Alerts
 from helpers.report import changes as monthly_changes
 from helpers.report import executive
 
@@ -37,7 +37,7 @@ def test_who_needs_action_and_why():
             "detail": ["", "", ""],
         }
     )
-    acts = executive.needs_action(_portfolio(), alerts).set_index("account_id")
+    acts = executive.needs_action(_portfolio(), alerts, DEFAULT_TIERS).set_index("account_id")
     assert acts.at["a", "reasons"] == "health At-risk, churn risk High"
     assert acts.at["b", "reasons"] == "churn risk Critical"  # healthy score, but the model says go
     assert acts.at["c", "reasons"] == "alert: renewal at risk"

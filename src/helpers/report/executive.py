@@ -7,10 +7,9 @@ import numpy as np
 import pandas as pd
 
 from helpers.data.config import Report
-from helpers.health.config import Alerts
+from helpers.health.config import Alerts, Tier
 from helpers.retention.revenue import KPI_NAMES, paid_on
 
-RED_TIERS = ("At-risk", "Critical")  # the health tiers that call for action
 URGENT_RISK = ("Critical", "High")  # the churn-model risk tiers that do
 
 
@@ -125,7 +124,12 @@ def health_distribution(p: pd.DataFrame, tier_order: list[str], before: pd.DataF
     return out.rename_axis("tier").reset_index()
 
 
-def needs_action(p: pd.DataFrame, alerts: pd.DataFrame | None) -> pd.DataFrame:
+def red_tiers(tiers: list[Tier]) -> list[str]:
+    """The configured health tiers whose accounts need a CSM this month (red: risk 2 and up)."""
+    return [t.name for t in tiers if t.status == "red"]
+
+
+def needs_action(p: pd.DataFrame, alerts: pd.DataFrame | None, tiers: list[Tier]) -> pd.DataFrame:
     """Accounts that need a CSM this month, each with its reasons: a red health tier, a high churn risk,
     or a critical alert from notebook 09 (a renewal close at low health is one).
     ARR at risk = ARR x churn probability where the model ran (its expected loss), else the whole ARR."""
@@ -136,7 +140,7 @@ def needs_action(p: pd.DataFrame, alerts: pd.DataFrame | None) -> pd.DataFrame:
         for i in np.flatnonzero(mask.fillna(False).to_numpy(bool)):
             reasons[i].append(words.iloc[i])
 
-    add(p.tier.isin(RED_TIERS), "health " + p.tier.astype(str))
+    add(p.tier.isin(red_tiers(tiers)), "health " + p.tier.astype(str))
     if "risk_tier" in p:
         add(p.risk_tier.isin(URGENT_RISK), "churn risk " + p.risk_tier.astype(str))
     if alerts is not None and len(alerts):
@@ -222,10 +226,11 @@ def renewals_at_risk(p: pd.DataFrame, rule: Alerts) -> pd.DataFrame:
     )
 
 
-def strategic(p: pd.DataFrame, before: pd.DataFrame | None, n: int) -> pd.DataFrame:
-    """The top-n accounts by ARR: green (Thriving, Healthy), yellow (Neutral) or red, and the change since last period."""
+def strategic(p: pd.DataFrame, before: pd.DataFrame | None, n: int, tiers: list[Tier]) -> pd.DataFrame:
+    """The top-n accounts by ARR: their health tier's status (green, yellow or red, from its configured risk)
+    and the change since last period."""
     top = p.sort_values(["arr", "account_id"], ascending=[False, True], kind="stable").head(n).copy()
-    top["status"] = np.select([top.tier.isin(RED_TIERS), top.tier.eq("Neutral")], ["red", "yellow"], "green")
+    top["status"] = top.tier.map({t.name: t.status for t in tiers})
     if before is not None:
         top["health_change"] = (
             top.health_score - top.account_id.map(before.set_index("account_id").health_score)

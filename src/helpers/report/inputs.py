@@ -20,7 +20,7 @@ from helpers.expert import model as expert_model
 from helpers.expert import rollup
 from helpers.health import features as account_features
 from helpers.health import inputs as health_inputs
-from helpers.health.config import Alerts
+from helpers.health.config import Alerts, Tier
 from helpers.report import executive
 from helpers.retention import revenue as retention
 
@@ -30,7 +30,7 @@ class ExecutiveInputs:
     ds: contract.Dataset
     settings: Report
     renewal_rule: Alerts  # the health configuration's alert rule for renewals at risk
-    tiers: list[str]
+    tiers: list[Tier]  # the configured health tiers: names, order, risk and colour
     now: pd.DataFrame  # executive.portfolio at as_of
     before: pd.DataFrame  # the previous period's account_id, health_score, tier, arr
     before_source: str
@@ -38,6 +38,10 @@ class ExecutiveInputs:
     kpis_before: dict
     alerts: pd.DataFrame | None
     previous: dict[str, pd.DataFrame | None]  # last month's artifacts (empty without previous_run)
+
+    @property
+    def tier_order(self) -> list[str]:
+        return [t.name for t in self.tiers]
 
 
 def load(dataset: str, as_of: str, run_dir: Path, previous_run: str = "") -> ExecutiveInputs:
@@ -68,7 +72,7 @@ def load(dataset: str, as_of: str, run_dir: Path, previous_run: str = "") -> Exe
         ds,
         ds.config.report,
         config.alerts,
-        [t.name for t in config.tiers],
+        config.tiers,
         now,
         before,
         source,
