@@ -10,8 +10,6 @@ from helpers.data.config import Report
 from helpers.health.config import Alerts, Tier
 from helpers.retention.revenue import KPI_NAMES, paid_on
 
-URGENT_RISK = ("Critical", "High")  # the churn-model risk tiers that do
-
 
 def portfolio(
     health: pd.DataFrame,
@@ -22,7 +20,7 @@ def portfolio(
     renewals: pd.Series | None = None,
 ) -> pd.DataFrame:
     """One row per scored account: name, segment, csm, ARR now, health, tier, drivers, action, SLA,
-    churn probability and risk tier (when notebook 10 ran), days to renewal (when known)."""
+    churn probability and risk band (when notebook 10 ran), days to renewal (when known)."""
     keep = [c for c in ("account_id", "name", "segment", "csm") if c in accounts]
     out = health.merge(accounts[keep], on="account_id", how="left")
     out["name"] = out.get("name", out.account_id).fillna(out.account_id)
@@ -30,7 +28,7 @@ def portfolio(
     out["arr"] = (12 * out.account_id.map(paid_on(subscriptions, as_of))).fillna(0).round(2)
     if churn is not None:
         out = out.merge(
-            churn[["account_id", "churn_probability", "risk_tier", "top_drivers"]], on="account_id", how="left"
+            churn[["account_id", "churn_probability", "risk_band", "top_drivers"]], on="account_id", how="left"
         )
     if renewals is not None:
         out["days_to_renewal"] = out.account_id.map(renewals)
@@ -129,8 +127,10 @@ def red_tiers(tiers: list[Tier]) -> list[str]:
     return [t.name for t in tiers if t.status == "red"]
 
 
-def needs_action(p: pd.DataFrame, alerts: pd.DataFrame | None, tiers: list[Tier]) -> pd.DataFrame:
-    """Accounts that need a CSM this month, each with its reasons: a red health tier, a high churn risk,
+def needs_action(
+    p: pd.DataFrame, alerts: pd.DataFrame | None, tiers: list[Tier], urgent_bands: list[str]
+) -> pd.DataFrame:
+    """Accounts that need a CSM this month, each with its reasons: a red health tier, an urgent churn risk band,
     or a critical alert from notebook 09 (a renewal close at low health is one).
     ARR at risk = ARR x churn probability where the model ran (its expected loss), else the whole ARR."""
     p = p.reset_index(drop=True)
@@ -141,8 +141,8 @@ def needs_action(p: pd.DataFrame, alerts: pd.DataFrame | None, tiers: list[Tier]
             reasons[i].append(words.iloc[i])
 
     add(p.tier.isin(red_tiers(tiers)), "health " + p.tier.astype(str))
-    if "risk_tier" in p:
-        add(p.risk_tier.isin(URGENT_RISK), "churn risk " + p.risk_tier.astype(str))
+    if "risk_band" in p:
+        add(p.risk_band.isin(urgent_bands), "churn risk " + p.risk_band.astype(str))
     if alerts is not None and len(alerts):
         critical = alerts[alerts.severity == "critical"].groupby("account_id").alert.agg(", ".join)
         add(p.account_id.isin(critical.index), "alert: " + p.account_id.map(critical).fillna(""))
@@ -164,7 +164,7 @@ def action_lists(actions: pd.DataFrame) -> pd.DataFrame:
         "health_score",
         "tier",
         "churn_probability",
-        "risk_tier",
+        "risk_band",
         "reasons",
         "recommended_action",
         "owner",

@@ -7,6 +7,7 @@ earlier, with the same configuration and expert model.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pandas as pd
 
 from helpers import artifacts
 from helpers.churn import history as churn_data
+from helpers.churn import model as churn_model
 from helpers.data import contract
 from helpers.data.config import Report
 from helpers.expert import model as expert_model
@@ -38,6 +40,7 @@ class ExecutiveInputs:
     kpis_before: dict
     alerts: pd.DataFrame | None
     previous: dict[str, pd.DataFrame | None]  # last month's artifacts (empty without previous_run)
+    urgent_bands: list[str]  # the churn model's risk bands that call for action (none without a model)
 
     @property
     def tier_order(self) -> list[str]:
@@ -80,7 +83,14 @@ def load(dataset: str, as_of: str, run_dir: Path, previous_run: str = "") -> Exe
         retention.trailing_year(subs, t_before),
         artifacts.optional(run_dir, "alerts.csv"),
         previous,
+        _urgent_bands(run_dir),
     )
+
+
+def _urgent_bands(run_dir: Path) -> list[str]:
+    """The riskiest of the bands notebook 10 scored with (its model card's risk_bands)."""
+    card = Path(run_dir) / "artifacts" / "churn_model.json"
+    return churn_model.urgent_bands(json.loads(card.read_text())["risk_bands"].items()) if card.exists() else []
 
 
 def _recomputed(ds: contract.Dataset, config, t: pd.Timestamp, run_dir: Path) -> pd.DataFrame:
