@@ -76,7 +76,7 @@ def summary(tiers: dict, alerts: pd.DataFrame, top: pd.DataFrame, tags: pd.DataF
     counts = alerts.groupby(["change", "severity"]).size()
     lines.append(
         f"Alerts: {int(counts.get('new', pd.Series()).sum())} new "
-        f"({int(counts.get(('new', 'critical'), 0))} critical), "
+        f"({int(counts.get(('new', 'critical'), 0))} of critical severity), "
         f"{int(counts.get('resolved', pd.Series()).sum())} resolved."
     )
     if len(top):

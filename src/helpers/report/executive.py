@@ -131,7 +131,7 @@ def needs_action(
     p: pd.DataFrame, alerts: pd.DataFrame | None, tiers: list[Tier], urgent_bands: list[str]
 ) -> pd.DataFrame:
     """Accounts that need a CSM this month, each with its reasons: a red health tier, an urgent churn risk band,
-    or a critical alert from notebook 09 (a renewal close at low health is one).
+    or an alert of critical severity from notebook 09 (a renewal close at low health is one).
     ARR at risk = ARR x churn probability where the model ran (its expected loss), else the whole ARR."""
     p = p.reset_index(drop=True)
     reasons = [[] for _ in range(len(p))]
