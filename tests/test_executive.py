@@ -7,7 +7,7 @@ import pytest
 from helpers.data import contract
 from helpers.data.config import Report
 from helpers.expert import rollup
-from helpers.health.config import Alerts
+from helpers.health.config import DEFAULT_TIERS, Alerts
 from helpers.report import changes as monthly_changes
 from helpers.report import executive
 
@@ -22,7 +22,7 @@ def _portfolio():
             "health_score": [40.0, 80.0, 55.0, 90.0],
             "tier": ["At-risk", "Healthy", "Neutral", "Thriving"],
             "churn_probability": [0.5, 0.8, 0.1, np.nan],
-            "risk_tier": ["High", "Critical", "Low", None],
+            "risk_band": ["High", "Very high", "Low", None],
             "days_to_renewal": [200, 300, 30, 10],
         }
     )
@@ -37,9 +37,9 @@ def test_who_needs_action_and_why():
             "detail": ["", "", ""],
         }
     )
-    acts = executive.needs_action(_portfolio(), alerts).set_index("account_id")
+    acts = executive.needs_action(_portfolio(), alerts, DEFAULT_TIERS, ["Very high", "High"]).set_index("account_id")
     assert acts.at["a", "reasons"] == "health At-risk, churn risk High"
-    assert acts.at["b", "reasons"] == "churn risk Critical"  # healthy score, but the model says go
+    assert acts.at["b", "reasons"] == "churn risk Very high"  # healthy score, but the model says go
     assert acts.at["c", "reasons"] == "alert: renewal at risk"
     assert acts.at["d", "reasons"] == "alert: usage drop"  # critical alerts only
     renewals = executive.renewals_at_risk(_portfolio(), Alerts())  # within 90 days and under 60: c only

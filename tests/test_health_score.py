@@ -146,7 +146,7 @@ def test_default_configuration_scores_the_tiny_dataset(tiny):
     from helpers.health import features as account_features
 
     ds = contract.load_dataset(tiny, "2026-10-31")
-    cfg = health_config.load(health_inputs.DEFAULT_CONFIG)
+    cfg = health_config.load(health_config.DEFAULT_CONFIG)
     assert sum(cfg.component_weights().values()) == 100
     snap = account_features.snapshot(ds)
     spells = outcomes.spells(ds.tables["subscriptions"], ds.config.churn.grace_days)
@@ -170,8 +170,8 @@ def test_default_score_on_the_sample_meets_the_bar():
     from helpers.health import features as account_features
 
     ds = contract.load_dataset(paths.bundled("sample"), "2026-10-31")
-    cfg = health_config.load(health_inputs.DEFAULT_CONFIG)
-    s = health_backtest.summary(health_backtest.recent(snapshots.history(ds, cfg, horizon_days=90), months=12))
+    cfg = health_config.load(health_config.DEFAULT_CONFIG)
+    s = health_backtest.summary(health_backtest.backtest(ds, cfg))
     print(s)
     assert s["churned"] >= 100 and s["lowest_decile_lift"] >= 3 and s["surprise_churn_rate"] < 0.20
     shares = health_score.score(account_features.snapshot(ds), cfg).tier.value_counts(normalize=True)

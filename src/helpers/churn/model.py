@@ -1,4 +1,4 @@
-"""The churn model: time-based split, candidate models, calibration, a threshold by cost, risk tiers.
+"""The churn model: time-based split, candidate models, calibration, a threshold by cost, risk bands.
 
 Every choice is made on the training period (cross-validation grouped by account), and
 the newest closed snapshots of accounts the model never saw are kept for the verdict.
@@ -21,7 +21,7 @@ from sklearn.preprocessing import StandardScaler
 
 from helpers.churn.history import MIN_TEST_CHURNED, MIN_TRAIN_CHURNED, ChurnDataError
 
-# Not features: identifiers, the label, and columns that only restate others (component scores, tier).
+# Not features: identifiers, the label, and columns that only restate others (component scores, health tier).
 NOT_FEATURES = {
     "account_id",
     "snapshot",
@@ -37,7 +37,10 @@ NOT_FEATURES = {
     "sla",
     "signals",
 }
-DEFAULT_TIERS = "Critical:0.7, High:0.5, Medium:0.3, Low:0.1, Minimal:0"
+# Risk bands of churn probability (seed 001's thresholds), riskiest first; named apart from the
+# health tiers and the alert severities. The URGENT_BANDS riskiest call for a CSM this month.
+DEFAULT_BANDS = "Very high:0.7, High:0.5, Medium:0.3, Low:0.1, Very low:0"
+URGENT_BANDS = 2
 SIMPLER_WITHIN = 0.01  # a simpler model within this much validation AUC of the best is preferred
 
 
@@ -261,20 +264,25 @@ def best_threshold(costs: pd.DataFrame) -> float:
     return float(costs.loc[costs.cost_per_account.idxmin(), "threshold"])
 
 
-def parse_tiers(text: str) -> list[tuple[str, float]]:
-    """'Critical:0.7, High:0.5, ...' to [(name, lower bound)], highest first; the last must start at 0."""
+def parse_bands(text: str) -> list[tuple[str, float]]:
+    """'Very high:0.7, High:0.5, ...' to [(name, lower bound)], riskiest first; the last must start at 0."""
     try:
-        tiers = [(name.strip(), float(bound)) for name, bound in (item.split(":") for item in text.split(","))]
+        bands = [(name.strip(), float(bound)) for name, bound in (item.split(":") for item in text.split(","))]
     except ValueError:
-        raise ValueError(f"risk_tiers: {text!r}; expected 'Name:lower_bound, ...' such as {DEFAULT_TIERS!r}") from None
-    tiers.sort(key=lambda t: -t[1])
-    if tiers[-1][1] != 0 or any(not 0 <= b < 1 for _, b in tiers):
-        raise ValueError(f"risk_tiers: {text!r}; expected bounds in [0, 1) with the lowest tier starting at 0")
-    return tiers
+        raise ValueError(f"risk_bands: {text!r}; expected 'Name:lower_bound, ...' such as {DEFAULT_BANDS!r}") from None
+    bands.sort(key=lambda b: -b[1])
+    if bands[-1][1] != 0 or any(not 0 <= b < 1 for _, b in bands):
+        raise ValueError(f"risk_bands: {text!r}; expected bounds in [0, 1) with the lowest band starting at 0")
+    return bands
 
 
-def risk_tier(p: pd.Series, tiers: list[tuple[str, float]]) -> pd.Series:
-    out = pd.Series(tiers[-1][0], index=p.index, dtype=object)
-    for name, bound in reversed(tiers):
+def risk_band(p: pd.Series, bands: list[tuple[str, float]]) -> pd.Series:
+    out = pd.Series(bands[-1][0], index=p.index, dtype=object)
+    for name, bound in reversed(bands):
         out = out.where(~(p >= bound), name)
     return out
+
+
+def urgent_bands(bands, n: int = URGENT_BANDS) -> list[str]:
+    """The n riskiest bands' names (bands: (name, lower bound) pairs in any order): they call for action."""
+    return [name for name, _ in sorted(bands, key=lambda b: -b[1])[:n]]

@@ -23,8 +23,8 @@ def holdout_table(problem: ChurnProblem, model, kept: list[str], oof: np.ndarray
     return out.reset_index(drop=True)
 
 
-def score_current(problem: ChurnProblem, model, kept: list[str], tiers, oof: np.ndarray | None = None) -> pd.DataFrame:
-    """churn_scores.csv: account_id, churn_probability, risk_tier, top_drivers (the features raising the risk).
+def score_current(problem: ChurnProblem, model, kept: list[str], bands, oof: np.ndarray | None = None) -> pd.DataFrame:
+    """churn_scores.csv: account_id, churn_probability, risk_band, top_drivers (the features raising the risk).
 
     In flat mode every account is in the training table, so its probability is the
     out-of-fold one: no account is scored by a model that saw its own label.
@@ -34,7 +34,7 @@ def score_current(problem: ChurnProblem, model, kept: list[str], tiers, oof: np.
     typical = problem.X("train")[kept].median()
     contrib = churn_explain.contributions(model, X, typical)
     out = pd.DataFrame({"account_id": problem.current.account_id.to_numpy(), "churn_probability": np.round(p, 6)})
-    out["risk_tier"] = churn_model.risk_tier(out.churn_probability, tiers).to_numpy()
+    out["risk_band"] = churn_model.risk_band(out.churn_probability, bands).to_numpy()
     out["top_drivers"] = churn_explain.drivers(contrib, X, typical, problem.config).to_numpy()
     for col in ("segment", "csm", "mrr", "health_score"):
         if col in problem.current:

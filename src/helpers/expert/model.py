@@ -1,14 +1,15 @@
 """The expert-user model: weighted boundaries, learned from the CSMs' cohorts (step 6).
 
-Measures are ranked by how far apart the cohorts are (the effect size), put into
-tiers, and each tier gets a weight as a multiplier. A user earns a measure's weight
-by being on the expert side of its boundary: half of it at the line itself, nearly
-all of it one ``scale`` beyond (half a within-cohort standard deviation), nearly none
-one scale short. Soft points keep what a hard 0/1 throws away (a user just under a
-line is nearer expertise than one far under it), which is what lets the lowest
-scores single out beginners. The score is the share of the total weight earned, 0-100. Cutoffs on that score, chosen from the labelled users,
-make the tags. The whole fit is one function, so cross-validation can refit it on
-each fold and measure it honestly on users it never saw.
+Measures are ranked by how far apart the cohorts are (the effect size), put into measure
+tiers (1-3, not the health tiers), and each gets a weight as a multiplier. A user earns
+a measure's weight by being on the expert side of its boundary: half of it at the line
+itself, nearly all of it one ``scale`` beyond (half a within-cohort standard deviation),
+nearly none one scale short. Soft points keep what a hard 0/1 throws away (a user just
+under a line is nearer expertise than one far under it), which is what lets the lowest
+scores single out beginners. The score is the share of the total weight earned, 0-100.
+Cutoffs on that score, chosen from the labelled users, make the tags. The whole fit is
+one function, so cross-validation can refit it on each fold and measure it honestly on
+users it never saw.
 
 The model is saved as a versioned JSON file: later runs tag with the same model
 instead of quietly retraining on next month's labels.
@@ -34,7 +35,7 @@ from helpers.errors import ConfigError
 from helpers.expert import boundaries, separation
 
 SCHEMA = "workbook.expert_model/1"
-TIER_EFFECT = (1.2, 0.8)  # |g| at least 1.2: tier 1; at least 0.8: tier 2; else tier 3
+TIER_EFFECT = (1.2, 0.8)  # |g| at least 1.2: measure tier 1; at least 0.8: tier 2; else tier 3
 TIER_WEIGHT = {1: 3.0, 2: 2.0, 3: 1.0}
 BEGINNER_QUANTILE = 0.10
 SCALE_SD = 0.5  # soft-point scale, in within-cohort standard deviations          # beginners score below what 90 % of labelled intermediates score
@@ -80,7 +81,7 @@ def tier_of(effect: float) -> int:
 
 
 def weigh(bounds: pd.DataFrame) -> pd.DataFrame:
-    """Tier and weight per boundary measure, strongest first."""
+    """Measure tier and weight per boundary measure, strongest first."""
     out = bounds.copy()
     out["tier"] = out.effect_size.map(tier_of)
     out["weight"] = out.tier.map(TIER_WEIGHT)
@@ -137,7 +138,7 @@ def select_measures(table: pd.DataFrame, user_measures: pd.DataFrame, settings: 
 
 
 def build(table: pd.DataFrame, stats: pd.DataFrame, bounds: pd.DataFrame, settings: Settings) -> ExpertModel:
-    """Step 6: tiers and weights on the boundary measures, soft-point scales, and cutoffs from labelled users."""
+    """Step 6: measure tiers and weights on the boundary measures, soft-point scales, and cutoffs from labelled users."""
     bounds = weigh(bounds)
     sd = stats.set_index("measure")
     pooled = np.sqrt((sd.expert_sd**2 + sd.intermediate_sd**2) / 2)
@@ -228,7 +229,7 @@ def _logistic(seed: int):
 
 
 def logistic_check(table: pd.DataFrame, bounds: pd.DataFrame, seed: int = 42) -> pd.DataFrame:
-    """A regularised logistic regression on the same measures: does it weigh them as the tiers do?"""
+    """A regularised logistic regression on the same measures: does it weigh them as the measure tiers do?"""
     bounds = weigh(bounds)
     names = bounds.measure.tolist()
     y = (table.label == "expert").to_numpy()

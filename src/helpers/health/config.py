@@ -59,43 +59,22 @@ class Tier(Strict):
     owner: str = "CSM"
     sla: str = "weekly review"
 
+    @property
+    def status(self) -> str:
+        """The executive summary's traffic light: risk 0 green, 1 yellow, 2 and up red (act this month)."""
+        return "green" if self.risk <= 0 else "yellow" if self.risk == 1 else "red"
 
-# Seed 001's tiers and risk escalation path (monitor, engage, intervene, escalate).
-DEFAULT_TIERS = [
-    Tier(
-        name="Thriving", min=85, colour="#1a9850", priority="expansion focus", risk=0, owner="CSM", sla="monthly review"
-    ),
-    Tier(
-        name="Healthy", min=70, colour="#91cf60", priority="monitor, optimise", risk=0, owner="CSM", sla="weekly review"
-    ),
-    Tier(
-        name="Neutral",
-        min=50,
-        colour="#fee08b",
-        priority="proactive engagement",
-        risk=1,
-        owner="CSM",
-        sla="outreach within 1 week",
-    ),
-    Tier(
-        name="At-risk",
-        min=30,
-        colour="#fc8d59",
-        priority="immediate intervention",
-        risk=2,
-        owner="CSM + Manager",
-        sla="intervention within 48 hours",
-    ),
-    Tier(
-        name="Critical",
-        min=0,
-        colour="#d73027",
-        priority="executive escalation",
-        risk=3,
-        owner="VP + Executive",
-        sla="response within 24 hours",
-    ),
-]
+
+DEFAULT_CONFIG = Path(__file__).with_name("default_health.yaml")
+
+
+def _default_tiers() -> list[Tier]:
+    """Seed 001's tiers, read from the default YAML: tier names live in configuration only."""
+    raw = read_yaml(DEFAULT_CONFIG)
+    return [Tier(**t) for t in raw["tiers"]]
+
+
+DEFAULT_TIERS = _default_tiers()
 
 
 class Condition(Strict):

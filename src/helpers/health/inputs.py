@@ -18,7 +18,7 @@ from helpers.expert import cohorts
 from helpers.health import config as health_config
 from helpers.health import features as account_features
 
-DEFAULT_CONFIG = Path(__file__).with_name("default_health.yaml")
+DEFAULT_CONFIG = health_config.DEFAULT_CONFIG
 
 
 @dataclass

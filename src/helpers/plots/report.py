@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from helpers.health.config import Tier
 from helpers.plots import style
 
 
@@ -104,9 +105,10 @@ def kpi_bars(table: pd.DataFrame):
     return fig
 
 
-def health_mix(dist: pd.DataFrame):
-    """Share of accounts and of ARR in each health tier, as two stacked bars coloured by tier."""
+def health_mix(dist: pd.DataFrame, tiers: list[Tier]):
+    """Share of accounts and of ARR in each health tier, as two stacked bars in the tiers' configured colours."""
     style.apply()
+    colours = style.tier_colours(tiers)
     fig, ax = plt.subplots(figsize=(9, 2.4))
     for row, col in enumerate(("share_of_arr", "share_of_accounts")):
         left = 0.0
@@ -116,7 +118,7 @@ def health_mix(dist: pd.DataFrame):
                 row,
                 width,
                 left=left,
-                color=style.PALETTE.get(t.tier, "#999999"),
+                color=colours.get(t.tier, style.UNKNOWN),
                 edgecolor="white",
                 label=t.tier if row == 0 else None,
             )

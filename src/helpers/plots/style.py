@@ -5,16 +5,20 @@ from __future__ import annotations
 import matplotlib as mpl
 import seaborn as sns
 
+from helpers.health.config import Tier
+
+# Expertise cohorts and tags. Health tier colours are configuration (tier_colours), never a palette here.
 PALETTE = {
     "expert": "#1b7837",
     "intermediate": "#762a83",
     "beginner": "#bf812d",
-    "Thriving": "#1a9850",
-    "Healthy": "#91cf60",
-    "Neutral": "#fee08b",
-    "At-risk": "#fc8d59",
-    "Critical": "#d73027",
 }
+UNKNOWN = "#999999"  # a category the configuration does not colour
+
+
+def tier_colours(tiers: list[Tier]) -> dict[str, str]:
+    """Each configured health tier's colour, by tier name: every chart coloured by health tier uses these."""
+    return {t.name: t.colour for t in tiers}
 
 
 def apply() -> None:

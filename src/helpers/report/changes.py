@@ -61,7 +61,7 @@ def alert_summary(changes: pd.DataFrame) -> str:
     counts = changes.groupby(["change", "severity"]).size()
     return (
         f"Alerts: {int(counts.get('new', pd.Series()).sum())} new "
-        f"({int(counts.get(('new', 'critical'), 0))} critical), "
+        f"({int(counts.get(('new', 'critical'), 0))} of critical severity), "
         f"{int(counts.get('resolved', pd.Series()).sum())} resolved."
     )
 

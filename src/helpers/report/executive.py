@@ -8,11 +8,8 @@ import pandas as pd
 
 from helpers.data.config import Report
 from helpers.data.subscriptions import mrr_at
-from helpers.health.config import Alerts
+from helpers.health.config import Alerts, Tier
 from helpers.retention.revenue import KPI_NAMES
-
-RED_TIERS = ("At-risk", "Critical")  # the health tiers that call for action
-URGENT_RISK = ("Critical", "High")  # the churn-model risk tiers that do
 
 
 def portfolio(
@@ -24,7 +21,7 @@ def portfolio(
     renewals: pd.Series | None = None,
 ) -> pd.DataFrame:
     """One row per scored account: name, segment, csm, ARR now, health, tier, drivers, action, SLA,
-    churn probability and risk tier (when notebook 10 ran), days to renewal (when known)."""
+    churn probability and risk band (when notebook 10 ran), days to renewal (when known)."""
     keep = [c for c in ("account_id", "name", "segment", "csm") if c in accounts]
     out = health.merge(accounts[keep], on="account_id", how="left")
     out["name"] = out.get("name", out.account_id).fillna(out.account_id)
@@ -32,7 +29,7 @@ def portfolio(
     out["arr"] = (12 * out.account_id.map(mrr_at(subscriptions, as_of))).fillna(0).round(2)
     if churn is not None:
         out = out.merge(
-            churn[["account_id", "churn_probability", "risk_tier", "top_drivers"]], on="account_id", how="left"
+            churn[["account_id", "churn_probability", "risk_band", "top_drivers"]], on="account_id", how="left"
         )
     if renewals is not None:
         out["days_to_renewal"] = out.account_id.map(renewals)
@@ -126,9 +123,16 @@ def health_distribution(p: pd.DataFrame, tier_order: list[str], before: pd.DataF
     return out.rename_axis("tier").reset_index()
 
 
-def needs_action(p: pd.DataFrame, alerts: pd.DataFrame | None) -> pd.DataFrame:
-    """Accounts that need a CSM this month, each with its reasons: a red health tier, a high churn risk,
-    or a critical alert from notebook 09 (a renewal close at low health is one).
+def red_tiers(tiers: list[Tier]) -> list[str]:
+    """The configured health tiers whose accounts need a CSM this month (red: risk 2 and up)."""
+    return [t.name for t in tiers if t.status == "red"]
+
+
+def needs_action(
+    p: pd.DataFrame, alerts: pd.DataFrame | None, tiers: list[Tier], urgent_bands: list[str]
+) -> pd.DataFrame:
+    """Accounts that need a CSM this month, each with its reasons: a red health tier, an urgent churn risk band,
+    or an alert of critical severity from notebook 09 (a renewal close at low health is one).
     ARR at risk = ARR x churn probability where the model ran (its expected loss), else the whole ARR."""
     p = p.reset_index(drop=True)
     reasons = [[] for _ in range(len(p))]
@@ -137,9 +141,9 @@ def needs_action(p: pd.DataFrame, alerts: pd.DataFrame | None) -> pd.DataFrame:
         for i in np.flatnonzero(mask.fillna(False).to_numpy(bool)):
             reasons[i].append(words.iloc[i])
 
-    add(p.tier.isin(RED_TIERS), "health " + p.tier.astype(str))
-    if "risk_tier" in p:
-        add(p.risk_tier.isin(URGENT_RISK), "churn risk " + p.risk_tier.astype(str))
+    add(p.tier.isin(red_tiers(tiers)), "health " + p.tier.astype(str))
+    if "risk_band" in p:
+        add(p.risk_band.isin(urgent_bands), "churn risk " + p.risk_band.astype(str))
     if alerts is not None and len(alerts):
         critical = alerts[alerts.severity == "critical"].groupby("account_id").alert.agg(", ".join)
         add(p.account_id.isin(critical.index), "alert: " + p.account_id.map(critical).fillna(""))
@@ -161,7 +165,7 @@ def action_lists(actions: pd.DataFrame) -> pd.DataFrame:
         "health_score",
         "tier",
         "churn_probability",
-        "risk_tier",
+        "risk_band",
         "reasons",
         "recommended_action",
         "owner",
@@ -223,10 +227,11 @@ def renewals_at_risk(p: pd.DataFrame, rule: Alerts) -> pd.DataFrame:
     )
 
 
-def strategic(p: pd.DataFrame, before: pd.DataFrame | None, n: int) -> pd.DataFrame:
-    """The top-n accounts by ARR: green (Thriving, Healthy), yellow (Neutral) or red, and the change since last period."""
+def strategic(p: pd.DataFrame, before: pd.DataFrame | None, n: int, tiers: list[Tier]) -> pd.DataFrame:
+    """The top-n accounts by ARR: their health tier's status (green, yellow or red, from its configured risk)
+    and the change since last period."""
     top = p.sort_values(["arr", "account_id"], ascending=[False, True], kind="stable").head(n).copy()
-    top["status"] = np.select([top.tier.isin(RED_TIERS), top.tier.eq("Neutral")], ["red", "yellow"], "green")
+    top["status"] = top.tier.map({t.name: t.status for t in tiers})
     if before is not None:
         top["health_change"] = (
             top.health_score - top.account_id.map(before.set_index("account_id").health_score)

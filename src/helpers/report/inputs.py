@@ -7,19 +7,21 @@ earlier, with the same configuration and expert model.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from helpers import artifacts
+from helpers.churn import model as churn_model
 from helpers.data import contract
 from helpers.data.config import Report
 from helpers.data.subscriptions import mrr_at
 from helpers.health import features as account_features
 from helpers.health import inputs as health_inputs
 from helpers.health import snapshots
-from helpers.health.config import Alerts
+from helpers.health.config import Alerts, Tier
 from helpers.report import executive
 from helpers.retention import revenue as retention
 
@@ -29,7 +31,7 @@ class ExecutiveInputs:
     ds: contract.Dataset
     settings: Report
     renewal_rule: Alerts  # the health configuration's alert rule for renewals at risk
-    tiers: list[str]
+    tiers: list[Tier]  # the configured health tiers: names, order, risk and colour
     now: pd.DataFrame  # executive.portfolio at as_of
     before: pd.DataFrame  # the previous period's account_id, health_score, tier, arr
     before_source: str
@@ -38,6 +40,11 @@ class ExecutiveInputs:
     alerts: pd.DataFrame | None
     alert_changes: pd.DataFrame | None  # notebook 09's, against last month's run
     tag_transitions: pd.DataFrame | None  # notebook 07's (absent when the expert steps stepped aside)
+    urgent_bands: list[str]  # the churn model's risk bands that call for action (none without a model)
+
+    @property
+    def tier_order(self) -> list[str]:
+        return [t.name for t in self.tiers]
 
 
 def load(dataset: str, as_of: str, run_dir: Path, previous_run: str = "") -> ExecutiveInputs:
@@ -66,7 +73,7 @@ def load(dataset: str, as_of: str, run_dir: Path, previous_run: str = "") -> Exe
         ds,
         ds.config.report,
         config.alerts,
-        [t.name for t in config.tiers],
+        config.tiers,
         now,
         before,
         source,
@@ -75,6 +82,7 @@ def load(dataset: str, as_of: str, run_dir: Path, previous_run: str = "") -> Exe
         artifacts.optional(run_dir, "alerts.csv"),
         artifacts.optional(run_dir, "alert_changes.csv"),
         _tag_transitions(run_dir),
+        _urgent_bands(run_dir),
     )
 
 
@@ -85,6 +93,12 @@ def _tag_transitions(run_dir: Path) -> pd.DataFrame | None:
         if table is not None
         else None
     )
+
+
+def _urgent_bands(run_dir: Path) -> list[str]:
+    """The riskiest of the bands notebook 10 scored with (its model card's risk_bands)."""
+    card = artifacts.path(run_dir, "churn_model.json")
+    return churn_model.urgent_bands(json.loads(card.read_text())["risk_bands"].items()) if card.exists() else []
 
 
 def _recomputed(ds: contract.Dataset, config, t: pd.Timestamp, run_dir: Path) -> pd.DataFrame:

@@ -31,7 +31,7 @@ ACTION_COLUMNS = {
     "arr": "ARR",
     "arr_at_risk": "ARR at risk",
     "health_score": "health",
-    "tier": "tier",
+    "tier": "health tier",
     "churn_probability": "churn risk",
     "reasons": "why",
     "recommended_action": "action",
