@@ -78,6 +78,7 @@ def _run(nb, out, **params):
     )
 
 
+@pytest.mark.slow
 def test_flat_mode_cross_validates_a_messy_table(tmp_path):
     _messy_table(label=("TRUE", "FALSE")).to_csv(tmp_path / "export.csv", index=False)
     (tmp_path / "artifacts").mkdir()
@@ -101,7 +102,7 @@ def test_too_little_churn_steps_aside_with_the_reason(tiny):
     print(reason)
     assert reason.startswith("subscriptions.csv: only ") and "expected at least 20" in reason
     with pytest.raises(churn_data.ChurnDataError, match="expected at least 20"):
-        churn_data.history(ds, None, 90)
+        churn_data.history(ds, None, run_dir="", horizon_days=90)
     short = churn_data.unusable_reason(contract.load_dataset(tiny, "2025-04-30"))
     assert "month-end snapshot(s) have a closed 90-day outcome window" in short
 

@@ -207,6 +207,7 @@ def test_tiny_recovers_planted_experts(tiny):
     assert result["all_labels"]["balanced_accuracy"] >= 0.85
 
 
+@pytest.mark.slow
 def test_sample_recovers_planted_experts_despite_label_mistakes():
     result = expert_recovery(paths.bundled("sample"))  # generated once (about 10 s) when missing
     print(result)

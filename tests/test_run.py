@@ -126,6 +126,7 @@ def test_bad_input_stops_the_cli_before_anything_is_written(tiny_copy, tmp_path,
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
 
 
+@pytest.mark.slow
 def test_second_product_runs_the_expert_method_on_its_own_yaml(tmp_path):
     """Quill has other event names and other column names; only its dataset.yaml differs."""
     from helpers.synth import generate

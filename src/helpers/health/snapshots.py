@@ -35,10 +35,12 @@ HISTORY_BEHIND = pd.Timedelta(days=90)  # a snapshot needs this much behaviour b
 
 
 def at(ds: Dataset, t: pd.Timestamp, config: HealthConfig, model=None) -> pd.DataFrame:
-    """Features and health score of every account paying on ``t``, from data before the end of ``t``."""
+    """Features and health score of every account paying on ``t``, from data before the end of ``t``
+    (no rows when nobody paid on ``t``, e.g. before the first subscription)."""
     view = ds.at(t)
     tags = tagging.tag_users(measure_engine.compute(view), model) if model is not None else None
-    return scored(account_features.snapshot(view, tags), config)
+    features = account_features.snapshot(view, tags)
+    return scored(features, config) if len(features) else features
 
 
 def scored(features: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
@@ -51,7 +53,7 @@ def scored(features: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
 def closed_dates(ds: Dataset, horizon_days: int) -> list[pd.Timestamp]:
     """Month ends with 90 days of behaviour behind them whose outcome window (and grace) closed by as_of."""
     last = ds.as_of - pd.Timedelta(days=horizon_days + ds.config.churn.grace_days)
-    first = ds.events.first + HISTORY_BEHIND
+    first = ds.events.first.normalize() + HISTORY_BEHIND
     return [t for t in pd.date_range(first, last, freq="ME") if t > first]
 
 
@@ -62,6 +64,8 @@ def history(ds: Dataset, config: HealthConfig, horizon_days: int, model=None, pr
     rows = []
     for t in tqdm(closed_dates(ds, horizon_days), desc="snapshots", disable=not progress, mininterval=5):
         table = at(ds, t, config, model)
+        if table.empty:
+            continue
         churned = subscriptions.churned_within(spells, t, horizon_days, ds.as_of, grace)
         rows.append(table.assign(snapshot=t, churned=table.account_id.map(churned).fillna(False).astype(bool)))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["account_id", "snapshot", "churned"])

@@ -12,6 +12,11 @@ from helpers.health.config import Alerts, Tier
 from helpers.retention.revenue import KPI_NAMES
 
 
+def present(table: pd.DataFrame, *columns: str) -> list[str]:
+    """The columns, in this order, that the table has (optional data leaves some out)."""
+    return [c for c in columns if c in table]
+
+
 def portfolio(
     health: pd.DataFrame,
     accounts: pd.DataFrame,
@@ -182,22 +187,19 @@ def action_lists(actions: pd.DataFrame) -> pd.DataFrame:
 
 
 def top_at_risk(actions: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    cols = [
-        c
-        for c in (
-            "name",
-            "segment",
-            "csm",
-            "arr",
-            "health_score",
-            "tier",
-            "churn_probability",
-            "drivers",
-            "recommended_action",
-            "sla",
-        )
-        if c in actions
-    ]
+    cols = present(
+        actions,
+        "name",
+        "segment",
+        "csm",
+        "arr",
+        "health_score",
+        "tier",
+        "churn_probability",
+        "drivers",
+        "recommended_action",
+        "sla",
+    )
     return (
         actions.sort_values(["arr_at_risk", "arr"], ascending=False, kind="stable").head(n)[cols].reset_index(drop=True)
     )
@@ -208,20 +210,9 @@ def renewals_at_risk(p: pd.DataFrame, rule: Alerts) -> pd.DataFrame:
     if "days_to_renewal" not in p:
         return pd.DataFrame()
     soon = p[p.days_to_renewal.le(rule.renewal_within_days) & p.health_score.lt(rule.renewal_health_below)]
-    cols = [
-        c
-        for c in (
-            "name",
-            "csm",
-            "arr",
-            "days_to_renewal",
-            "health_score",
-            "tier",
-            "churn_probability",
-            "recommended_action",
-        )
-        if c in soon
-    ]
+    cols = present(
+        soon, "name", "csm", "arr", "days_to_renewal", "health_score", "tier", "churn_probability", "recommended_action"
+    )
     return soon.sort_values(["arr", "days_to_renewal"], ascending=[False, True], kind="stable")[cols].reset_index(
         drop=True
     )
@@ -236,22 +227,19 @@ def strategic(p: pd.DataFrame, before: pd.DataFrame | None, n: int, tiers: list[
         top["health_change"] = (
             top.health_score - top.account_id.map(before.set_index("account_id").health_score)
         ).round(1)
-    cols = [
-        c
-        for c in (
-            "name",
-            "segment",
-            "csm",
-            "arr",
-            "health_score",
-            "health_change",
-            "tier",
-            "status",
-            "churn_probability",
-            "drivers",
-        )
-        if c in top
-    ]
+    cols = present(
+        top,
+        "name",
+        "segment",
+        "csm",
+        "arr",
+        "health_score",
+        "health_change",
+        "tier",
+        "status",
+        "churn_probability",
+        "drivers",
+    )
     return top[cols].reset_index(drop=True)
 
 

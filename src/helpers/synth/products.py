@@ -43,6 +43,17 @@ def _e(name, base, beta, *groups):
     return EventType(name, base, beta, tuple(groups))
 
 
+# How much each role's expertise moves its account (the same in both products).
+ROLE_WEIGHTS = {
+    "executive": 1.5,
+    "admin": 1.3,
+    "manager": 1.3,
+    "analyst": 1.0,
+    "member": 1.0,
+    "viewer": 0.7,
+    "intern": 0.5,
+}
+
 BEACON = Product(
     key="beacon",
     title="Beacon Analytics (synthetic B2B BI product)",
@@ -72,15 +83,7 @@ BEACON = Product(
         _e("open_help_center", -0.8, -0.8),
         _e("view_billing", -2.5, 0.0, "passive"),
     ),
-    role_weights={
-        "executive": 1.5,
-        "admin": 1.3,
-        "manager": 1.3,
-        "analyst": 1.0,
-        "member": 1.0,
-        "viewer": 0.7,
-        "intern": 0.5,
-    },
+    role_weights=ROLE_WEIGHTS,
 )
 
 # A second product, with other event names and the customer's own column names,
@@ -113,15 +116,7 @@ QUILL = Product(
         _e("read_help_article", -0.7, -0.9),
         _e("view_invoice", -2.6, 0.0, "passive"),
     ),
-    role_weights={
-        "executive": 1.5,
-        "admin": 1.3,
-        "manager": 1.3,
-        "analyst": 1.0,
-        "member": 1.0,
-        "viewer": 0.7,
-        "intern": 0.5,
-    },
+    role_weights=ROLE_WEIGHTS,
     renames={
         "users": {"member_id": "user_id", "org_id": "account_id", "title": "role", "joined": "created_at"},
         "events": {"member_id": "user_id", "org_id": "account_id", "action": "event", "occurred_at": "timestamp"},
