@@ -17,6 +17,7 @@ from helpers import paths
 from helpers.churn import history as churn_data
 from helpers.churn import model as churn_model
 from helpers.data import contract, flat_table
+from helpers.expert import model as expert_model
 from helpers.health import inputs as health_inputs
 from helpers.health import snapshots
 from helpers.health.config import HealthConfig
@@ -69,7 +70,7 @@ def load(
     config, _ = health_inputs.config_for(ds, health_config)
     history = churn_data.history(ds, config, run_dir, horizon, progress)
     split = churn_model.time_split(history, horizon, ds.config.churn.grace_days, holdout_months, holdout_share, seed)
-    current = snapshots.at(ds, ds.as_of, config, snapshots.model_for(ds, run_dir))
+    current = snapshots.at(ds, ds.as_of, config, expert_model.for_run(ds, run_dir))
     features = churn_model.feature_columns(history)
     segments = sorted(history.segment.dropna().unique()) if "segment" in history else []
     return ChurnProblem(

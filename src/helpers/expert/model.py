@@ -32,7 +32,7 @@ from sklearn.preprocessing import StandardScaler
 
 from helpers import artifacts
 from helpers.errors import ConfigError
-from helpers.expert import boundaries, separation
+from helpers.expert import boundaries, cohorts, separation
 
 SCHEMA = "workbook.expert_model/1"
 TIER_EFFECT = (1.2, 0.8)  # |g| at least 1.2: measure tier 1; at least 0.8: tier 2; else tier 3
@@ -337,6 +337,12 @@ def confusion_frame(model: ExpertModel) -> pd.DataFrame:
 def save(model: ExpertModel, path: Path) -> Path:
     Path(path).write_text(model.to_json())
     return Path(path)
+
+
+def for_run(ds, run_dir: str | Path) -> ExpertModel | None:
+    """The run's expert model (notebook 06), or None when the expert steps stepped aside
+    (``cohorts.unusable_reason`` says why)."""
+    return None if cohorts.unusable_reason(ds) else load(artifacts.existing(run_dir, "expert_model.json"))
 
 
 def load(path: str | Path) -> ExpertModel:
