@@ -1,16 +1,19 @@
 """The expert-user method's pieces, on hand-made numbers, and its recovery of the planted truth."""
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import paths
+from helpers import artifacts, paths
 from helpers.data import contract
 from helpers.data import subscriptions as outcomes
 from helpers.errors import ConfigError
-from helpers.expert import boundaries, cohorts, separation, tagging
+from helpers.expert import boundaries, cohorts, rollup, separation, tagging
 from helpers.expert import model as expert_model
 from helpers.report import changes as monthly_changes
 from helpers.synth.recovery import expert_recovery
@@ -164,6 +167,61 @@ def test_rollup_percentages_add_up(rows):
         counts.pct_experts + counts.pct_intermediates + counts.pct_beginners + pct_inactive, 100, atol=0.2
     )
     assert np.allclose(counts.weighted_expert_share, counts.pct_experts, atol=0.06)  # equal role weights
+
+
+def _labelled(experts: int, intermediates: int):
+    """A dataset as far as cohorts.unusable_reason reads it: the CSM labels alone."""
+    labels = pd.DataFrame({"label": ["expert"] * experts + ["intermediate"] * intermediates})
+    return SimpleNamespace(tables={"csm_labels": labels}, files={"csm_labels": Path("csm_labels.csv")})
+
+
+def test_run_tags_are_read_or_empty_with_the_reason(tmp_path):
+    (tmp_path / "artifacts").mkdir()
+    tags = pd.DataFrame(
+        {
+            "user_id": ["u1", "u2"],
+            "account_id": "A",
+            "score": [80.0, np.nan],
+            "tag": ["Expert", "Inactive"],
+            "active_days": [5, 0],
+        }
+    )
+    artifacts.write_csv(tags, tmp_path, "user_tags.csv")
+    usable = _labelled(cohorts.HARD_MIN, cohorts.HARD_MIN)
+    got = tagging.for_run(usable, tmp_path)
+    assert got.user_id.tolist() == ["u1", "u2"] and tagging.tags_note(usable, got) == "2 tagged users"
+    unusable = _labelled(cohorts.HARD_MIN, 0)
+    none = tagging.for_run(unusable, tmp_path)  # the expert steps stepped aside: a stale file is not read
+    assert none.empty and list(none.columns) == tagging.COLUMNS == list(tags.columns)
+    note = tagging.tags_note(unusable, none)
+    assert note.startswith("no expert tags: csm_labels.csv: column 'label': every one of the 8 label(s)")
+
+
+def test_expert_share_retention_uses_the_run_model_or_is_empty_with_its_columns(tmp_path, monkeypatch):
+    (tmp_path / "artifacts").mkdir()
+    model = expert_model.ExpertModel(
+        measures=[{"name": "m", "direction": "higher", "boundary": 1.5, "scale": 0.1, "weight": 1.0}],
+        cutoffs={"expert": 50, "beginner": 10},
+        settings={},
+    )
+    expert_model.save(model, artifacts.path(tmp_path, "expert_model.json"))
+    rollup_then = pd.DataFrame({"account_id": ["A", "B", "C"], "weighted_expert_share": [0.0, 30.0, 80.0]})
+    churned = pd.Series([True, False, False], index=["A", "B", "C"], name="churned")
+    table = rollup.churn_by_expert_share(rollup_then, churned)
+    seen = {}
+
+    def computed(ds, run_model, lookback_days, window_days):
+        seen.update(model=run_model.model_id, days=(lookback_days, window_days))
+        return table
+
+    monkeypatch.setattr(rollup, "expert_share_retention", computed)
+    usable = _labelled(cohorts.HARD_MIN, cohorts.HARD_MIN)
+    got = rollup.expert_share_retention_for_run(usable, tmp_path, lookback_days=120, window_days=60)
+    assert got is table and seen == {"model": model.model_id, "days": (120, 60)}
+    assert table.accounts.tolist() == [1, 0, 1, 1]  # none, 0-20, 20-40, 40-100 %
+    seen.clear()
+    empty = rollup.expert_share_retention_for_run(SimpleNamespace(tables={}, files={}), tmp_path)  # no labels
+    assert empty.empty and list(empty.columns) == list(table.columns) and seen == {}
 
 
 def test_spells_join_renewals_within_grace_and_churn_is_known_only_when_closed():
