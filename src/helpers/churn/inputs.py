@@ -115,3 +115,28 @@ def describe(problem: ChurnProblem) -> pd.DataFrame:
             }
         ]
     )
+
+
+def overview(problem: ChurnProblem, last: int = 6) -> pd.DataFrame:
+    """What the model learns from, at a glance: the newest ``last`` training snapshots (account-snapshots,
+    churned, churn rate), or in flat mode what was done to each column of the table."""
+    if problem.mode == "flat":
+        return problem.notes
+    return problem.train.groupby("snapshot").churned.agg(["size", "sum", "mean"]).tail(last)
+
+
+def held_out(problem: ChurnProblem, kept: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """The time holdout's inputs (the ``kept`` features) and labels; no rows in flat mode, which has no
+    holdout (it is judged by cross-validation: ``problem.evaluation``)."""
+    if problem.test is None:
+        return problem.X("train")[kept].iloc[:0], problem.y("train").iloc[:0]
+    return problem.X("test")[kept], problem.y("test")
+
+
+def judged_on(problem: ChurnProblem, kept: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """The data importance and directions are read on: the time holdout, or in flat mode (no holdout)
+    the training data."""
+    X_test, y_test = held_out(problem, kept)
+    if len(X_test):
+        return X_test, y_test
+    return problem.X("train")[kept], problem.y("train")
