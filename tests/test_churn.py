@@ -310,6 +310,27 @@ def test_comparison_with_last_month(tmp_path):
     ).set_index("metric")
     assert table.at["auc_roc", "change"] == pytest.approx(0.05) and table.at["positives", "change"] == 8
     assert np.isnan(table.at["brier", "change"])  # a figure last month lacked: no change claimed
+    assert validation.comparison_note(validation.previous_summary(str(tmp_path))).startswith("compared with")
+    none = validation.compare_previous(None, {"auc_roc": 0.85})  # the first monthly run
+    assert none.empty and list(none.columns) == list(table.reset_index().columns)
+    assert validation.comparison_note(None).startswith("no previous run given")
+
+
+def test_segment_figures_or_why_there_are_none():
+    holdout = pd.DataFrame(
+        {
+            "segment": ["SMB"] * 4 + ["Ent"] * 2,
+            "churned": [True, False, False, True, False, False],
+            "churn_probability": [0.9, 0.2, 0.1, 0.6, 0.3, 0.2],
+        }
+    )
+    segments = validation.by_segment(holdout).set_index("segment")
+    assert segments.at["SMB", "auc_roc"] == 1.0 and segments.at["Ent", "note"] == "no churn: AUC undefined"
+    assert validation.segment_note(segments.reset_index()).startswith("2 segment(s)")
+    none = validation.by_segment(holdout.assign(segment=np.nan))  # flat mode: no segment on any prediction
+    assert none.empty and list(none.columns) == list(segments.reset_index().columns)
+    assert validation.segment_note(none).startswith("no segment on the held-out predictions")
+    assert validation.as_bullets(["Retrain.", "Recalibrate."]) == "- Retrain.\n- Recalibrate."
 
 
 def test_the_model_learned_what_the_generator_planted(sample_runs):
