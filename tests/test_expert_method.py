@@ -248,6 +248,8 @@ def test_overrides_are_checked_and_recorded():
     bounds = boundaries.fit(_table(), stats, overrides="strong=2.0", n_boot=20)
     row = bounds.iloc[0]
     assert row.source == "override" and row.boundary == 2.0 and row.data_boundary != 2.0
+    assert boundaries.override_note(bounds) == "1 boundary(ies) overridden: strong"
+    assert boundaries.override_note(bounds.assign(source="data")) == "0 boundary(ies) overridden"
 
 
 def test_model_round_trips_through_json(tmp_path):
@@ -258,6 +260,28 @@ def test_model_round_trips_through_json(tmp_path):
     again = expert_model.load(path)
     assert again.model_id == model.model_id and again.cutoffs == model.cutoffs
     assert '"schema": "workbook.expert_model/1"' in path.read_text()
+
+
+def test_a_run_reuses_the_chosen_model_or_trains_one(tmp_path):
+    table, settings = _table(), expert_model.Settings(n_boot_effect=50, n_boot_boundary=20)
+    stats = expert_model.select_measures(table, table.assign(active_days=1), settings)
+    bounds = boundaries.fit(table, stats, n_boot=20)
+    inputs = dict(
+        table=table,
+        user_measures=table.assign(active_days=1),
+        stats=stats,
+        bounds=bounds,
+        settings=settings,
+        trained_as_of="2026-10-31",
+        dataset="hand-made",
+    )
+    trained = expert_model.reuse_or_train(None, **inputs)
+    assert trained.training["dataset"] == "hand-made" and trained.validation["n"] == len(table)
+    assert expert_model.source_note(None) == "training a new model on this run's labels"
+    path = expert_model.save(trained, tmp_path / "last_month.json")
+    reused = expert_model.reuse_or_train(path, **inputs)
+    assert reused.model_id == trained.model_id
+    assert expert_model.source_note(path) == f"reusing the model in {path}"
 
 
 def test_tiny_recovers_planted_experts(tiny):

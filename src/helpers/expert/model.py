@@ -293,6 +293,27 @@ def resolve_source(source: str, previous_run: str) -> Path | None:
     return Path(source)
 
 
+def source_note(reuse: Path | None) -> str:
+    """Where this run's model comes from (``resolve_source``): a file it reuses, or this run's labels."""
+    return f"reusing the model in {reuse}" if reuse else "training a new model on this run's labels"
+
+
+def reuse_or_train(
+    reuse: Path | None,
+    table: pd.DataFrame,
+    user_measures: pd.DataFrame,
+    stats: pd.DataFrame,
+    bounds: pd.DataFrame,
+    settings: Settings,
+    trained_as_of,
+    dataset: str,
+) -> ExpertModel:
+    """The model ``resolve_source`` chose (``reuse``), or, without one, a new one trained (``train``)."""
+    if reuse:
+        return load(reuse)
+    return train(table, user_measures, stats, bounds, settings, trained_as_of, dataset)
+
+
 def weights_table(model: ExpertModel) -> pd.DataFrame:
     cols = ["name", "tier", "weight", "effect_size", "direction", "boundary", "source", "scale"]
     out = pd.DataFrame(model.measures)[cols].rename(columns={"name": "measure"})
