@@ -367,3 +367,5 @@ def test_odds_ratios_leave_out_what_separates():
     assert "expanded: 0 of" in note and "segment=Ent: 0 of" in note and "did not converge" not in note
     assert set(table.feature) == {"tickets", "segment=Startup"}  # SMB is now the reference level
     assert table.set_index("feature").at["tickets", "odds_ratio_per_sd"] > 1.5
+    plain = X[["tickets"]].assign(logins=rng.normal(0, 1, n))  # nothing left out: the note still says what
+    assert churn_explain.odds_ratios(plain, y)[1] == f"logistic regression on {n} training rows"

@@ -102,6 +102,8 @@ def test_small_cohort_warns_but_runs():
     sizes = pd.DataFrame({"cohort": ["expert", "intermediate"], "users": [12, 80]})
     warnings = cohorts.size_warnings(sizes)
     assert len(warnings) == 1 and "expert cohort has 12 users" in warnings[0]
+    assert cohorts.size_note(sizes) == warnings[0]
+    assert cohorts.size_note(sizes.assign(users=200)) == "Both cohorts are large enough for firm conclusions."
 
 
 def test_labelled_users_without_events_are_set_aside(monkeypatch):
