@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from types import SimpleNamespace
 
 import duckdb
 import numpy as np
@@ -13,6 +14,9 @@ from helpers import paths
 from helpers.churn import evaluation as validation
 from helpers.churn import explain as churn_explain
 from helpers.churn import history as churn_data
+from helpers.churn import inputs as churn_inputs
+from helpers.churn import model as churn_model
+from helpers.churn import scoring as churn_scoring
 from helpers.churn import store as model_store
 from helpers.churn import survival
 from helpers.data import contract, flat_table
@@ -217,6 +221,87 @@ def test_follow_up_counts_churn_only_once_known():
     assert f.loc["c"].tolist() == [120, False]  # ended 2025-06-20: not yet known as churn
 
 
+def _problem(flat: bool) -> churn_inputs.ChurnProblem:
+    """A hand-made churn problem: two training snapshots and a time holdout, or one flat table."""
+    rows = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c", "d"],
+            "snapshot": pd.to_datetime(["2025-01-31", "2025-01-31", "2025-02-28", "2025-02-28"]),
+            "logins": [1.0, 9.0, 2.0, 8.0],
+            "churned": [True, False, True, False],
+        }
+    )
+    if flat:
+        notes = pd.DataFrame({"column": ["logins"], "note": ["numeric"]})
+        train = rows.drop(columns="snapshot")
+        return churn_inputs.ChurnProblem("flat", "cross_validation", train, None, train, ["logins"], [], notes=notes)
+    test = rows.assign(account_id=["e", "f", "g", "h"], logins=[3.0, 7.0, 4.0, 6.0])
+    return churn_inputs.ChurnProblem("dataset", "time_holdout", rows, test, test, ["logins"], [])
+
+
+def test_the_problem_shows_one_path_in_both_modes():
+    dataset, flat = _problem(flat=False), _problem(flat=True)
+    per_snapshot = churn_inputs.overview(dataset)
+    assert per_snapshot["size"].tolist() == [2, 2] and per_snapshot["sum"].tolist() == [1, 1]
+    assert churn_inputs.overview(flat).equals(flat.notes)
+    X_test, y_test = churn_inputs.held_out(dataset, ["logins"])
+    assert X_test.logins.tolist() == [3.0, 7.0, 4.0, 6.0] and y_test.tolist() == [True, False, True, False]
+    assert churn_inputs.judged_on(dataset, ["logins"])[0].equals(X_test)  # explanations read on the holdout
+    X_none, y_none = churn_inputs.held_out(flat, ["logins"])  # flat mode: no holdout, the same columns
+    assert X_none.empty and list(X_none.columns) == ["logins"] and y_none.empty
+    judge_X, judge_y = churn_inputs.judged_on(flat, ["logins"])
+    assert judge_X.logins.tolist() == [1.0, 9.0, 2.0, 8.0] and judge_y.sum() == 2  # the training data
+    X, y = flat.X("train"), flat.y("train")
+    splits = [(np.array([0, 1]), np.array([2, 3])), (np.array([2, 3]), np.array([0, 1]))]
+    assert "test_auc" not in churn_model.compare(X, y, splits, seed=0, X_test=X_none, y_test=y_none)
+
+
+def test_band_counts_keep_every_band_riskiest_first():
+    bands = churn_model.parse_bands("Low:0, High:0.5, Medium:0.2")
+    scores = pd.DataFrame({"risk_band": ["Low", "High", "Low"]})
+    counts = churn_scoring.band_counts(scores, bands)
+    assert counts.index.tolist() == ["High", "Medium", "Low"] and counts.accounts.tolist() == [1, 0, 2]
+    assert churn_scoring.band_counts(scores.iloc[:0], bands).accounts.tolist() == [0, 0, 0]
+
+
+def test_survival_by_health_tier_follows_the_history_or_says_why_not():
+    subs = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c", "d"],
+            "start_date": pd.to_datetime(["2024-01-01"] * 4),
+            "end_date": pd.to_datetime(["2025-03-31", None, None, None]),
+            "mrr": 1.0,
+        }
+    )
+    history = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c", "d"],
+            "snapshot": pd.Timestamp("2025-01-31"),
+            "tier": ["Low", "High", "Low", "High"],
+            "health_score": [20.0, 90.0, 30.0, 80.0],
+            "segment": "SMB",
+        }
+    )
+    ds = SimpleNamespace(
+        tables={"subscriptions": subs},
+        as_of=pd.Timestamp("2026-01-31"),
+        config=SimpleNamespace(churn=SimpleNamespace(grace_days=30)),
+    )
+    tiers = [SimpleNamespace(name="High"), SimpleNamespace(name="Low")]
+    problem = _problem(flat=False)
+    problem.ds, problem.history, problem.config = ds, history, SimpleNamespace(tiers=tiers)
+    got = survival.by_health_tier_for(problem)
+    assert got["start"] == pd.Timestamp("2025-01-31") and got["curves"].tier.unique().tolist() == ["High", "Low"]
+    retention = got["retention"].set_index("tier")
+    assert retention.at["High", "retained_180d"] == 1.0 and retention.at["Low", "retained_180d"] == 0.5
+    assert got["hazards"].empty and list(got["hazards"].columns) == survival.HAZARD_COLUMNS
+    assert got["note"].startswith("1 churns for 1 covariate(s); a hazard model needs about 10")  # and why
+    flat = survival.by_health_tier_for(_problem(flat=True))
+    assert flat["note"] == "flat mode: no history to follow" and pd.isna(flat["start"])
+    for key in ("cohort", "curves", "retention", "hazards"):
+        assert flat[key].empty and list(flat[key].columns) == list(got[key].columns), key
+
+
 def test_comparison_with_last_month(tmp_path):
     assert validation.previous_summary("") is None and validation.previous_summary(str(tmp_path)) is None
     (tmp_path / "artifacts").mkdir()
@@ -226,6 +311,27 @@ def test_comparison_with_last_month(tmp_path):
     ).set_index("metric")
     assert table.at["auc_roc", "change"] == pytest.approx(0.05) and table.at["positives", "change"] == 8
     assert np.isnan(table.at["brier", "change"])  # a figure last month lacked: no change claimed
+    assert validation.comparison_note(validation.previous_summary(str(tmp_path))).startswith("compared with")
+    none = validation.compare_previous(None, {"auc_roc": 0.85})  # the first monthly run
+    assert none.empty and list(none.columns) == list(table.reset_index().columns)
+    assert validation.comparison_note(None).startswith("no previous run given")
+
+
+def test_segment_figures_or_why_there_are_none():
+    holdout = pd.DataFrame(
+        {
+            "segment": ["SMB"] * 4 + ["Ent"] * 2,
+            "churned": [True, False, False, True, False, False],
+            "churn_probability": [0.9, 0.2, 0.1, 0.6, 0.3, 0.2],
+        }
+    )
+    segments = validation.by_segment(holdout).set_index("segment")
+    assert segments.at["SMB", "auc_roc"] == 1.0 and segments.at["Ent", "note"] == "no churn: AUC undefined"
+    assert validation.segment_note(segments.reset_index()).startswith("2 segment(s)")
+    none = validation.by_segment(holdout.assign(segment=np.nan))  # flat mode: no segment on any prediction
+    assert none.empty and list(none.columns) == list(segments.reset_index().columns)
+    assert validation.segment_note(none).startswith("no segment on the held-out predictions")
+    assert validation.as_bullets(["Retrain.", "Recalibrate."]) == "- Retrain.\n- Recalibrate."
 
 
 def test_the_model_learned_what_the_generator_planted(sample_runs):
@@ -262,3 +368,5 @@ def test_odds_ratios_leave_out_what_separates():
     assert "expanded: 0 of" in note and "segment=Ent: 0 of" in note and "did not converge" not in note
     assert set(table.feature) == {"tickets", "segment=Startup"}  # SMB is now the reference level
     assert table.set_index("feature").at["tickets", "odds_ratio_per_sd"] > 1.5
+    plain = X[["tickets"]].assign(logins=rng.normal(0, 1, n))  # nothing left out: the note still says what
+    assert churn_explain.odds_ratios(plain, y)[1] == f"logistic regression on {n} training rows"

@@ -118,3 +118,12 @@ def test_a_change_that_rounds_away_is_no_change():
     table = executive.readable(kpis).set_index("KPI")
     assert table.at["Average health score", "Change"] == "no change"
     assert table.at["Gross revenue retention (12 months)", "Change"] == "no change"
+
+
+def test_the_story_reads_as_markdown_paragraphs():
+    story = {"situation": "60 accounts.", "complication": "Two renewals at risk.", "resolution": "Call them."}
+    text = executive.story_markdown(story)
+    assert (
+        text == "**Situation.** 60 accounts.\n\n**Complication.** Two renewals at risk.\n\n**Resolution.** Call them."
+    )
+    assert executive.story_markdown({}) == ""

@@ -1,16 +1,19 @@
 """The expert-user method's pieces, on hand-made numbers, and its recovery of the planted truth."""
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import paths
+from helpers import artifacts, paths
 from helpers.data import contract
 from helpers.data import subscriptions as outcomes
 from helpers.errors import ConfigError
-from helpers.expert import boundaries, cohorts, separation, tagging
+from helpers.expert import boundaries, cohorts, rollup, separation, tagging
 from helpers.expert import model as expert_model
 from helpers.report import changes as monthly_changes
 from helpers.synth.recovery import expert_recovery
@@ -99,6 +102,8 @@ def test_small_cohort_warns_but_runs():
     sizes = pd.DataFrame({"cohort": ["expert", "intermediate"], "users": [12, 80]})
     warnings = cohorts.size_warnings(sizes)
     assert len(warnings) == 1 and "expert cohort has 12 users" in warnings[0]
+    assert cohorts.size_note(sizes) == warnings[0]
+    assert cohorts.size_note(sizes.assign(users=200)) == "Both cohorts are large enough for firm conclusions."
 
 
 def test_labelled_users_without_events_are_set_aside(monkeypatch):
@@ -166,6 +171,61 @@ def test_rollup_percentages_add_up(rows):
     assert np.allclose(counts.weighted_expert_share, counts.pct_experts, atol=0.06)  # equal role weights
 
 
+def _labelled(experts: int, intermediates: int):
+    """A dataset as far as cohorts.unusable_reason reads it: the CSM labels alone."""
+    labels = pd.DataFrame({"label": ["expert"] * experts + ["intermediate"] * intermediates})
+    return SimpleNamespace(tables={"csm_labels": labels}, files={"csm_labels": Path("csm_labels.csv")})
+
+
+def test_run_tags_are_read_or_empty_with_the_reason(tmp_path):
+    (tmp_path / "artifacts").mkdir()
+    tags = pd.DataFrame(
+        {
+            "user_id": ["u1", "u2"],
+            "account_id": "A",
+            "score": [80.0, np.nan],
+            "tag": ["Expert", "Inactive"],
+            "active_days": [5, 0],
+        }
+    )
+    artifacts.write_csv(tags, tmp_path, "user_tags.csv")
+    usable = _labelled(cohorts.HARD_MIN, cohorts.HARD_MIN)
+    got = tagging.for_run(usable, tmp_path)
+    assert got.user_id.tolist() == ["u1", "u2"] and tagging.tags_note(usable, got) == "2 tagged users"
+    unusable = _labelled(cohorts.HARD_MIN, 0)
+    none = tagging.for_run(unusable, tmp_path)  # the expert steps stepped aside: a stale file is not read
+    assert none.empty and list(none.columns) == tagging.COLUMNS == list(tags.columns)
+    note = tagging.tags_note(unusable, none)
+    assert note.startswith("no expert tags: csm_labels.csv: column 'label': every one of the 8 label(s)")
+
+
+def test_expert_share_retention_uses_the_run_model_or_is_empty_with_its_columns(tmp_path, monkeypatch):
+    (tmp_path / "artifacts").mkdir()
+    model = expert_model.ExpertModel(
+        measures=[{"name": "m", "direction": "higher", "boundary": 1.5, "scale": 0.1, "weight": 1.0}],
+        cutoffs={"expert": 50, "beginner": 10},
+        settings={},
+    )
+    expert_model.save(model, artifacts.path(tmp_path, "expert_model.json"))
+    rollup_then = pd.DataFrame({"account_id": ["A", "B", "C"], "weighted_expert_share": [0.0, 30.0, 80.0]})
+    churned = pd.Series([True, False, False], index=["A", "B", "C"], name="churned")
+    table = rollup.churn_by_expert_share(rollup_then, churned)
+    seen = {}
+
+    def computed(ds, run_model, lookback_days, window_days):
+        seen.update(model=run_model.model_id, days=(lookback_days, window_days))
+        return table
+
+    monkeypatch.setattr(rollup, "expert_share_retention", computed)
+    usable = _labelled(cohorts.HARD_MIN, cohorts.HARD_MIN)
+    got = rollup.expert_share_retention_for_run(usable, tmp_path, lookback_days=120, window_days=60)
+    assert got is table and seen == {"model": model.model_id, "days": (120, 60)}
+    assert table.accounts.tolist() == [1, 0, 1, 1]  # none, 0-20, 20-40, 40-100 %
+    seen.clear()
+    empty = rollup.expert_share_retention_for_run(SimpleNamespace(tables={}, files={}), tmp_path)  # no labels
+    assert empty.empty and list(empty.columns) == list(table.columns) and seen == {}
+
+
 def test_spells_join_renewals_within_grace_and_churn_is_known_only_when_closed():
     subs = pd.DataFrame(
         {
@@ -190,6 +250,8 @@ def test_overrides_are_checked_and_recorded():
     bounds = boundaries.fit(_table(), stats, overrides="strong=2.0", n_boot=20)
     row = bounds.iloc[0]
     assert row.source == "override" and row.boundary == 2.0 and row.data_boundary != 2.0
+    assert boundaries.override_note(bounds) == "1 boundary(ies) overridden: strong"
+    assert boundaries.override_note(bounds.assign(source="data")) == "0 boundary(ies) overridden"
 
 
 def test_model_round_trips_through_json(tmp_path):
@@ -200,6 +262,28 @@ def test_model_round_trips_through_json(tmp_path):
     again = expert_model.load(path)
     assert again.model_id == model.model_id and again.cutoffs == model.cutoffs
     assert '"schema": "workbook.expert_model/1"' in path.read_text()
+
+
+def test_a_run_reuses_the_chosen_model_or_trains_one(tmp_path):
+    table, settings = _table(), expert_model.Settings(n_boot_effect=50, n_boot_boundary=20)
+    stats = expert_model.select_measures(table, table.assign(active_days=1), settings)
+    bounds = boundaries.fit(table, stats, n_boot=20)
+    inputs = dict(
+        table=table,
+        user_measures=table.assign(active_days=1),
+        stats=stats,
+        bounds=bounds,
+        settings=settings,
+        trained_as_of="2026-10-31",
+        dataset="hand-made",
+    )
+    trained = expert_model.reuse_or_train(None, **inputs)
+    assert trained.training["dataset"] == "hand-made" and trained.validation["n"] == len(table)
+    assert expert_model.source_note(None) == "training a new model on this run's labels"
+    path = expert_model.save(trained, tmp_path / "last_month.json")
+    reused = expert_model.reuse_or_train(path, **inputs)
+    assert reused.model_id == trained.model_id
+    assert expert_model.source_note(path) == f"reusing the model in {path}"
 
 
 def test_tiny_recovers_planted_experts(tiny):

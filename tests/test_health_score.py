@@ -336,6 +336,37 @@ def test_learned_weights_follow_the_component_that_predicts_churn():
     assert rescored.to_numpy() == pytest.approx(results.score_usage.to_numpy(), abs=0.051)
 
 
+def test_backtest_tables_have_their_columns_and_a_reason_when_there_is_nothing_to_backtest():
+    from helpers.health import backtest as health_backtest
+
+    cfg = health_config.parse(RAW)
+    ordered = sorted(cfg.tiers, key=lambda t: t.min, reverse=True)
+    best, worst = ordered[0].name, ordered[-1].name
+    results = pd.DataFrame(
+        {
+            "snapshot": pd.to_datetime(["2025-01-31"] * 4 + ["2025-02-28"] * 4),
+            "account_id": list("ABCD") * 2,
+            "health_score": [90.0, 88.0, 20.0, 10.0] * 2,
+            "tier": [best, best, worst, worst] * 2,
+            "churned": [False, False, True, False, False, False, True, True],
+        }
+    )
+    assert health_backtest.history_gap(results) == ""
+    tiers = health_backtest.by_tier(results, cfg).set_index("tier")
+    assert tiers.loc[best, "accounts"] == 4 and tiers.loc[worst, "churned"] == 3 and len(tiers) == len(cfg.tiers)
+    assert health_backtest.summary(results)["churned"] == 3
+    assert health_backtest.learning_note(results) == "Learned on the earlier half, judged on the later half."
+    for nothing, why in ((None, "flat mode: no history to backtest"), (results.iloc[:0], "no closed snapshots")):
+        assert health_backtest.history_gap(nothing).startswith(why)
+        assert health_backtest.summary(nothing) == {"note": health_backtest.history_gap(nothing)}
+        empty = health_backtest.by_tier(nothing, cfg)
+        assert empty.empty and list(empty.columns) == list(tiers.reset_index().columns)
+        suggested, judged = health_backtest.learned_weights(nothing, cfg)
+        assert suggested.empty and list(suggested.columns) == ["component", "configured_weight", "learned_weight"]
+        assert judged.empty and list(judged.columns) == health_backtest.JUDGED_COLUMNS
+        assert health_backtest.learning_note(nothing).startswith("No closed snapshots to learn from")
+
+
 @pytest.mark.slow
 def test_a_saturday_month_end_reads_like_a_wednesday():
     """Usage windows are whole weeks: with 30-day windows the average score fell 3.5 points from Wednesday

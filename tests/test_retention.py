@@ -98,3 +98,14 @@ def test_value_bands():
     # ARR at T0: A 1,200 and C 1,200 -> under $1.5K; B 2,400 -> $1.5K-$3K; D 3,600 -> $3K and over
     assert bands.accounts.tolist() == [2, 1, 1]
     assert bands.at["under $1.5K", "nrr"] == pytest.approx(250 / 200) and bands.at["$1.5K-$3K", "logo_retention"] == 0
+
+
+def test_value_bands_with_todays_health_or_why_there_is_none():
+    health = retention.health_now(pd.DataFrame({"account_id": ["A", "C", "D"], "health_score": [80.0, 60.0, 30.0]}))
+    assert retention.health_note(health) == "average health now: notebook 09's scores of 3 accounts"
+    bands = retention.by_value_band(HAND, T1, [1500, 3000], health=health).set_index("arr_band")
+    assert bands.average_health_now.tolist()[0] == 70.0 and np.isnan(bands.average_health_now.iloc[1])  # B left
+    none = retention.health_now(None)  # notebook 09 has not run in this folder
+    assert none.empty and retention.health_note(none).startswith("no account_health.csv in this run")
+    without = retention.by_value_band(HAND, T1, [1500, 3000], health=none)
+    assert "average_health_now" not in without and without.equals(retention.by_value_band(HAND, T1, [1500, 3000]))

@@ -18,6 +18,8 @@ from helpers.stats import SMALL_SAMPLE, small_note, wilson
 
 PSI_WATCH, PSI_ALERT = 0.10, 0.25
 BANDS = (0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
+SEGMENT_FIGURES = ["n", "churned", "churn_rate", "mean_probability", "auc_roc", "note"]  # by_segment, per segment
+COMPARISON_COLUMNS = ["metric", "previous", "current", "change"]  # compare_previous
 
 
 def headline(y, p, groups, seed: int, draws: int = 500) -> pd.DataFrame:
@@ -107,7 +109,8 @@ def calibration_error(y, p, bins: int = 10) -> float:
 
 
 def by_segment(table: pd.DataFrame, segment: str = "segment") -> pd.DataFrame:
-    """AUC, churn rate and mean prediction per segment, with n and a warning where it is small."""
+    """AUC, churn rate and mean prediction per segment, with n and a warning where it is small; no rows
+    (the same columns) when no prediction has a segment (``segment_note`` says so)."""
     rows = []
     for name, g in table.groupby(segment, observed=True):
         both = g.churned.nunique() == 2
@@ -128,7 +131,14 @@ def by_segment(table: pd.DataFrame, segment: str = "segment") -> pd.DataFrame:
                 ),
             }
         )
-    return pd.DataFrame(rows).round(4)
+    return pd.DataFrame(rows, columns=[segment, *SEGMENT_FIGURES]).round(4)
+
+
+def segment_note(segments: pd.DataFrame) -> str:
+    """What the per-segment table holds, or why it is empty."""
+    if segments.empty:
+        return "no segment on the held-out predictions (flat mode, or no segment column): no figures per segment"
+    return f"{len(segments)} segment(s), each judged on its own held-out predictions"
 
 
 def score_outcome(table: pd.DataFrame) -> pd.DataFrame:
@@ -209,15 +219,23 @@ def previous_summary(previous_run: str) -> dict | None:
     return json.loads(path.read_text()) if path is not None else None
 
 
-def compare_previous(previous: dict | None, current: dict) -> pd.DataFrame | None:
-    """This run's headline figures beside the previous run's, with the change."""
+def compare_previous(previous: dict | None, current: dict) -> pd.DataFrame:
+    """This run's headline figures beside the previous run's, with the change; no rows (the same columns)
+    without a previous validation (``comparison_note`` says why)."""
     if not previous:
-        return None
+        return pd.DataFrame(columns=COMPARISON_COLUMNS)
     keys = ["auc_roc", "pr_auc", "brier", "calibration_error", "lift_top_decile", "n", "positives"]
     rows = [{"metric": k, "previous": previous.get(k), "current": current.get(k)} for k in keys]
     out = pd.DataFrame(rows)
     out["change"] = pd.to_numeric(out.current, errors="coerce") - pd.to_numeric(out.previous, errors="coerce")
     return out.round(4)
+
+
+def comparison_note(previous: dict | None) -> str:
+    """What this run is compared with, or why it is compared with nothing."""
+    if not previous:
+        return "no previous run given: the comparison appears from the second monthly run"
+    return f"compared with the previous run's validation (model {previous.get('model_id', 'unknown')})"
 
 
 def recommendations(summary: dict, segments: pd.DataFrame, drifted: pd.DataFrame) -> list[str]:
@@ -260,3 +278,8 @@ def recommendations(summary: dict, segments: pd.DataFrame, drifted: pd.DataFrame
             "re-validate next month."
         )
     return out
+
+
+def as_bullets(lines: list[str]) -> str:
+    """Sentences as a plain-text bulleted list, one per line."""
+    return "\n".join(f"- {line}" for line in lines)

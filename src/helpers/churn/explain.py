@@ -29,8 +29,8 @@ def odds_ratios(X: pd.DataFrame, y: pd.Series, renewal_within: int = 0) -> tuple
     segment=Enterprise, or expanded_last_year=1) separates too: it is left out and named.
     The first remaining level of each one-hot group is the reference.
 
-    Returns the table and a note of what was fitted; when the fit fails the table is empty
-    and the note says why.
+    Returns the table and a note of what was fitted (at least the number of rows); when the fit
+    fails the table is empty and the note says why.
     """
     import statsmodels.api as sm
 
@@ -64,7 +64,8 @@ def odds_ratios(X: pd.DataFrame, y: pd.Series, renewal_within: int = 0) -> tuple
             "p_value": fit.pvalues[Z.columns].to_numpy(),
         }
     )
-    return table.sort_values("p_value", kind="stable").round(4).reset_index(drop=True), "; ".join(notes)
+    note = "; ".join(notes) or f"logistic regression on {len(y):,} training rows"
+    return table.sort_values("p_value", kind="stable").round(4).reset_index(drop=True), note
 
 
 def _without_separating_levels(X: pd.DataFrame, y: pd.Series) -> tuple[pd.DataFrame, pd.Series, list[str]]:

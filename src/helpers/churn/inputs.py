@@ -17,6 +17,7 @@ from helpers import paths
 from helpers.churn import history as churn_data
 from helpers.churn import model as churn_model
 from helpers.data import contract, flat_table
+from helpers.expert import model as expert_model
 from helpers.health import inputs as health_inputs
 from helpers.health import snapshots
 from helpers.health.config import HealthConfig
@@ -69,7 +70,7 @@ def load(
     config, _ = health_inputs.config_for(ds, health_config)
     history = churn_data.history(ds, config, run_dir, horizon, progress)
     split = churn_model.time_split(history, horizon, ds.config.churn.grace_days, holdout_months, holdout_share, seed)
-    current = snapshots.at(ds, ds.as_of, config, snapshots.model_for(ds, run_dir))
+    current = snapshots.at(ds, ds.as_of, config, expert_model.for_run(ds, run_dir))
     features = churn_model.feature_columns(history)
     segments = sorted(history.segment.dropna().unique()) if "segment" in history else []
     return ChurnProblem(
@@ -114,3 +115,28 @@ def describe(problem: ChurnProblem) -> pd.DataFrame:
             }
         ]
     )
+
+
+def overview(problem: ChurnProblem, last: int = 6) -> pd.DataFrame:
+    """What the model learns from, at a glance: the newest ``last`` training snapshots (account-snapshots,
+    churned, churn rate), or in flat mode what was done to each column of the table."""
+    if problem.mode == "flat":
+        return problem.notes
+    return problem.train.groupby("snapshot").churned.agg(["size", "sum", "mean"]).tail(last)
+
+
+def held_out(problem: ChurnProblem, kept: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """The time holdout's inputs (the ``kept`` features) and labels; no rows in flat mode, which has no
+    holdout (it is judged by cross-validation: ``problem.evaluation``)."""
+    if problem.test is None:
+        return problem.X("train")[kept].iloc[:0], problem.y("train").iloc[:0]
+    return problem.X("test")[kept], problem.y("test")
+
+
+def judged_on(problem: ChurnProblem, kept: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """The data importance and directions are read on: the time holdout, or in flat mode (no holdout)
+    the training data."""
+    X_test, y_test = held_out(problem, kept)
+    if len(X_test):
+        return X_test, y_test
+    return problem.X("train")[kept], problem.y("train")

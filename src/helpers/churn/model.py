@@ -190,7 +190,8 @@ def out_of_fold(model, X: pd.DataFrame, y: pd.Series, splits: list) -> np.ndarra
 
 
 def compare(X: pd.DataFrame, y: pd.Series, splits: list, seed: int, X_test=None, y_test=None) -> pd.DataFrame:
-    """Each candidate's validation AUC, PR-AUC and Brier (out of fold); test AUC shown, never used to choose."""
+    """Each candidate's validation AUC, PR-AUC and Brier (out of fold); test AUC shown, never used to choose
+    (none without a test set: None or no rows)."""
     rows = []
     for name, model in candidates(seed).items():
         p = out_of_fold(model, X, y, splits)
@@ -200,7 +201,7 @@ def compare(X: pd.DataFrame, y: pd.Series, splits: list, seed: int, X_test=None,
             "validation_pr_auc": average_precision_score(y, p),
             "validation_brier_uncalibrated": brier_score_loss(y, p),
         }
-        if X_test is not None:
+        if X_test is not None and len(X_test):
             row["test_auc"] = roc_auc_score(y_test, model.fit(X, y).predict_proba(X_test)[:, 1])
         rows.append(row)
     return pd.DataFrame(rows).round(4)

@@ -40,3 +40,9 @@ def score_current(problem: ChurnProblem, model, kept: list[str], bands, oof: np.
         if col in problem.current:
             out[col] = problem.current[col].to_numpy()
     return out.sort_values(["churn_probability", "account_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def band_counts(scores: pd.DataFrame, bands) -> pd.DataFrame:
+    """Accounts per risk band (``bands``: (name, lower bound) pairs, riskiest first), empty bands at 0."""
+    names = [name for name, _ in bands]
+    return scores.risk_band.value_counts().reindex(names).fillna(0).astype(int).rename("accounts").to_frame()

@@ -7,13 +7,20 @@ censored.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
 from helpers.data import subscriptions as outcomes
 
+if TYPE_CHECKING:
+    from helpers.churn.inputs import ChurnProblem
+
 EVENTS_PER_COVARIATE = 10  # the usual rule of thumb for a stable hazard model
+CURVE_COLUMNS = ["days", "retained", "ci_low", "ci_high", "at_risk", "n"]  # kaplan_meier, after the group
+HAZARD_COLUMNS = ["covariate", "hazard_ratio_per_sd", "ci_low", "ci_high", "p_value"]  # hazard_model
 
 
 def censored(start, end: pd.Series, as_of: pd.Timestamp, grace_days: int) -> tuple[pd.Series, pd.Series]:
@@ -65,7 +72,7 @@ def hazard_model(table: pd.DataFrame, covariates: list[str]) -> tuple[pd.DataFra
     events = int(table.churned.sum())
     need = EVENTS_PER_COVARIATE * len(covariates)
     if events < need:
-        return pd.DataFrame(), (
+        return pd.DataFrame(columns=HAZARD_COLUMNS), (
             f"{events} churns for {len(covariates)} covariate(s); a hazard model needs about "
             f"{need}: not fitted, the curves above are the evidence"
         )
@@ -115,3 +122,27 @@ def by_health_tier(
     table = retained_at(curves, "tier", 90).merge(retained_at(curves, "tier", 180), on=["tier", "accounts"])
     hazards, note = hazard_model(cohort, ["health_score"])
     return {"start": start, "cohort": cohort, "curves": curves, "retention": table, "hazards": hazards, "note": note}
+
+
+def by_health_tier_for(problem: ChurnProblem, lookback_days: int = 365) -> dict:
+    """``by_health_tier`` on notebook 10's history; in flat mode (no history to follow) the same keys with
+    empty tables (their columns, no rows), no start date, and a note saying why."""
+    if problem.ds is None:
+        cohort = ["account_id", "tier", "health_score", "segment", "days", "churned"]
+        return {
+            "start": pd.NaT,
+            "cohort": pd.DataFrame(columns=cohort),
+            "curves": pd.DataFrame(columns=["tier", *CURVE_COLUMNS]),
+            "retention": pd.DataFrame(columns=["tier", "accounts", "retained_90d", "retained_180d"]),
+            "hazards": pd.DataFrame(columns=HAZARD_COLUMNS),
+            "note": "flat mode: no history to follow",
+        }
+    ds = problem.ds
+    return by_health_tier(
+        problem.history,
+        ds.tables["subscriptions"],
+        ds.as_of,
+        ds.config.churn.grace_days,
+        [t.name for t in problem.config.tiers],
+        lookback_days,
+    )

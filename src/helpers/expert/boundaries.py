@@ -86,6 +86,13 @@ def fit(
     return out
 
 
+def override_note(bounds: pd.DataFrame) -> str:
+    """How many boundaries the analyst overrode, and which."""
+    overridden = bounds[bounds.source == "override"]
+    which = ": " + ", ".join(overridden.measure) if len(overridden) else ""
+    return f"{len(overridden)} boundary(ies) overridden{which}"
+
+
 def parse_overrides(value, allowed: list[str]) -> dict[str, float]:
     """Analyst overrides: a mapping, or text such as "advanced_share=0.05, logins_per_week=3"."""
     if value in (None, "", {}):

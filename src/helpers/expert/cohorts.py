@@ -120,3 +120,8 @@ def size_warnings(table: pd.DataFrame) -> list[str]:
         "will have wide intervals; treat them as tentative and ask the CSMs for more labels."
         for r in small.itertuples()
     ]
+
+
+def size_note(table: pd.DataFrame) -> str:
+    """The size warnings, one a line, or that both cohorts are large enough."""
+    return "\n".join(size_warnings(table)) or "Both cohorts are large enough for firm conclusions."

@@ -32,7 +32,7 @@ from sklearn.preprocessing import StandardScaler
 
 from helpers import artifacts
 from helpers.errors import ConfigError
-from helpers.expert import boundaries, separation
+from helpers.expert import boundaries, cohorts, separation
 
 SCHEMA = "workbook.expert_model/1"
 TIER_EFFECT = (1.2, 0.8)  # |g| at least 1.2: measure tier 1; at least 0.8: tier 2; else tier 3
@@ -293,6 +293,27 @@ def resolve_source(source: str, previous_run: str) -> Path | None:
     return Path(source)
 
 
+def source_note(reuse: Path | None) -> str:
+    """Where this run's model comes from (``resolve_source``): a file it reuses, or this run's labels."""
+    return f"reusing the model in {reuse}" if reuse else "training a new model on this run's labels"
+
+
+def reuse_or_train(
+    reuse: Path | None,
+    table: pd.DataFrame,
+    user_measures: pd.DataFrame,
+    stats: pd.DataFrame,
+    bounds: pd.DataFrame,
+    settings: Settings,
+    trained_as_of,
+    dataset: str,
+) -> ExpertModel:
+    """The model ``resolve_source`` chose (``reuse``), or, without one, a new one trained (``train``)."""
+    if reuse:
+        return load(reuse)
+    return train(table, user_measures, stats, bounds, settings, trained_as_of, dataset)
+
+
 def weights_table(model: ExpertModel) -> pd.DataFrame:
     cols = ["name", "tier", "weight", "effect_size", "direction", "boundary", "source", "scale"]
     out = pd.DataFrame(model.measures)[cols].rename(columns={"name": "measure"})
@@ -337,6 +358,12 @@ def confusion_frame(model: ExpertModel) -> pd.DataFrame:
 def save(model: ExpertModel, path: Path) -> Path:
     Path(path).write_text(model.to_json())
     return Path(path)
+
+
+def for_run(ds, run_dir: str | Path) -> ExpertModel | None:
+    """The run's expert model (notebook 06), or None when the expert steps stepped aside
+    (``cohorts.unusable_reason`` says why)."""
+    return None if cohorts.unusable_reason(ds) else load(artifacts.existing(run_dir, "expert_model.json"))
 
 
 def load(path: str | Path) -> ExpertModel:

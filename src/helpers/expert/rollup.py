@@ -13,6 +13,7 @@ import pandas as pd
 
 from helpers.data import subscriptions as outcomes
 from helpers.data.contract import Dataset
+from helpers.expert import model as expert_model
 from helpers.expert import tagging
 from helpers.measures import engine as measure_engine
 from helpers.measures.catalogue import PAC_WEEKS, active_events, groups
@@ -20,12 +21,13 @@ from helpers.measures.engine import sql_list, window_dates
 from helpers.stats import small_note, wilson
 
 TAG_COLUMNS = {"Expert": "experts", "Intermediate": "intermediates", "Beginner": "beginners", "Inactive": "inactive"}
+SHARE_RETENTION_COLUMNS = ["weighted_expert_share", "accounts", "churned", "churn_rate", "ci_low", "ci_high", "note"]
 
 
 def account_rollup(
     ds: Dataset, user_measures: pd.DataFrame, tags: pd.DataFrame | None, window_days: int = 90
 ) -> pd.DataFrame:
-    """One row per account known at as_of; tag columns only when tags exist."""
+    """One row per account known at as_of; tag columns only when there are tags (None or no rows: none)."""
     users = ds.tables["users"]
     accounts = ds.tables["accounts"][["account_id"] + [c for c in ("segment", "csm") if c in ds.tables["accounts"]]]
     out = accounts.set_index("account_id")
@@ -33,7 +35,7 @@ def account_rollup(
     out["active_users"] = (
         (user_measures.active_days > 0).groupby(user_measures.account_id).sum().reindex(out.index, fill_value=0)
     )
-    if tags is not None:
+    if tags is not None and len(tags):
         out = out.join(tags_per_account(tags, users, ds.config.roles))
     out = out.join(account_activity(ds, window_days))
     seats = outcomes.seats_at(ds.tables["subscriptions"], ds.as_of)
@@ -145,3 +147,14 @@ def expert_share_retention(ds: Dataset, model, lookback_days: int = 180, window_
     spell_table = outcomes.spells(ds.tables["subscriptions"], grace)
     churned = outcomes.churned_within(spell_table, then.as_of, lookback_days - grace, ds.as_of, grace)
     return churn_by_expert_share(rollup_then, churned)
+
+
+def expert_share_retention_for_run(
+    ds: Dataset, run_dir, lookback_days: int = 180, window_days: int = 90
+) -> pd.DataFrame:
+    """``expert_share_retention`` with the run's expert model (notebook 06); no rows, the same columns,
+    when the expert steps stepped aside (``tagging.tags_note`` says why)."""
+    model = expert_model.for_run(ds, run_dir)
+    if model is None:
+        return pd.DataFrame(columns=SHARE_RETENTION_COLUMNS)
+    return expert_share_retention(ds, model, lookback_days, window_days)

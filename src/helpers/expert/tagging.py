@@ -10,10 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers import artifacts
+from helpers.data.contract import Dataset
+from helpers.expert import cohorts
 from helpers.expert import model as expert_model
 from helpers.expert.model import ExpertModel
 
 TAGS = ("Expert", "Intermediate", "Beginner", "Inactive")
+COLUMNS = ["user_id", "account_id", "score", "tag", "active_days"]  # user_tags.csv (tag_users)
 
 
 def tag_users(user_measures: pd.DataFrame, model: ExpertModel) -> pd.DataFrame:
@@ -30,6 +34,20 @@ def tag_users(user_measures: pd.DataFrame, model: ExpertModel) -> pd.DataFrame:
             "active_days": user_measures.active_days,
         }
     )
+
+
+def for_run(ds: Dataset, run_dir) -> pd.DataFrame:
+    """The run's user tags (notebook 07's user_tags.csv); no rows, the same columns, when the expert
+    steps stepped aside (``tags_note`` says why)."""
+    if cohorts.unusable_reason(ds):
+        return pd.DataFrame(columns=COLUMNS)
+    return artifacts.read(run_dir, "user_tags.csv")
+
+
+def tags_note(ds: Dataset, tags: pd.DataFrame) -> str:
+    """How many users the run tagged, or why it tagged none."""
+    reason = cohorts.unusable_reason(ds)
+    return f"no expert tags: {reason}" if reason else f"{len(tags):,} tagged users"
 
 
 def tag_counts(tags: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,10 @@ from helpers.health import snapshots
 from helpers.health.config import HealthConfig
 from helpers.stats import wilson
 
+TIER_COLUMNS = ["tier", "accounts", "churned", "churn_rate", "ci_low", "ci_high"]  # by_tier
+WEIGHT_COLUMNS = ["component", "configured_weight", "learned_weight"]  # learned_weights: suggestions
+JUDGED_COLUMNS = ["weights", "snapshots_judged", "lowest_decile_lift", "surprise_churn_rate", "churned"]
+
 
 def horizon_for(ds: Dataset | None, horizon_days: int = 0) -> int:
     """The outcome window in days: the parameter when given, else dataset.yaml's churn.outcome_window_days."""
@@ -29,14 +33,28 @@ def for_run(inputs, run_dir, horizon_days: int, months: int, progress: bool = Tr
     return recent(snapshots.cached_history(inputs.ds, inputs.config, run_dir, horizon_days, progress), months)
 
 
+def history_gap(results: pd.DataFrame | None) -> str:
+    """Why there is nothing to backtest (empty when there is): flat mode has no history (None), and a
+    dataset may have no closed snapshot yet (no rows)."""
+    if results is None:
+        return "flat mode: no history to backtest"
+    if results.empty:
+        return "no closed snapshots to backtest: the history is too short for the outcome window"
+    return ""
+
+
 def recent(history: pd.DataFrame, months: int) -> pd.DataFrame:
     """The newest ``months`` closed snapshots of the run's history (``snapshots.cached_history``)."""
     dates = sorted(history.snapshot.unique())[-months:]
     return history[history.snapshot.isin(dates)].reset_index(drop=True)
 
 
-def summary(results: pd.DataFrame, surprise_above: float = 60) -> dict:
-    """Lowest-decile lift, surprise churn rate, score-outcome correlation, with the counts behind them."""
+def summary(results: pd.DataFrame | None, surprise_above: float = 60) -> dict:
+    """Lowest-decile lift, surprise churn rate, score-outcome correlation, with the counts behind them;
+    with nothing to backtest, a note saying why (``history_gap``)."""
+    gap = history_gap(results)
+    if gap:
+        return {"note": gap}
     r = results.dropna(subset=["health_score"])
     base = r.churned.mean()
     cut = r.health_score.quantile(0.10)
@@ -55,8 +73,11 @@ def summary(results: pd.DataFrame, surprise_above: float = 60) -> dict:
     }
 
 
-def by_tier(results: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
-    """Churn within the horizon per tier at the snapshot, with n (account-snapshots) and a 95 % interval."""
+def by_tier(results: pd.DataFrame | None, config: HealthConfig) -> pd.DataFrame:
+    """Churn within the horizon per tier at the snapshot, with n (account-snapshots) and a 95 % interval;
+    no rows, the same columns, with nothing to backtest (``history_gap`` says why)."""
+    if history_gap(results):
+        return pd.DataFrame(columns=TIER_COLUMNS)
     names = [t.name for t in sorted(config.tiers, key=lambda t: t.min, reverse=True)]
     g = results.groupby("tier").churned
     out = pd.DataFrame({"accounts": g.size(), "churned": g.sum()}).reindex(names).fillna(0).astype(int)
@@ -95,26 +116,32 @@ def learning_gap(results: pd.DataFrame | None) -> str:
     return ""
 
 
-def learned_weights(results: pd.DataFrame, config: HealthConfig, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
+def learning_note(results: pd.DataFrame | None) -> str:
+    """What the suggested weights below rest on, or why there are none (``learning_gap``)."""
+    return learning_gap(results) or "Learned on the earlier half, judged on the later half."
+
+
+def learned_weights(
+    results: pd.DataFrame | None, config: HealthConfig, seed: int = 42
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Component weights suggested by the outcomes, beside the configured ones, judged on later snapshots.
 
     A logistic regression of churn on the component scores is fitted on the earlier half
     of the snapshots; a component's suggested weight is its (negative) coefficient's share,
     components that do not lower risk get 0. The later half, which the fit never saw, is
     then scored again with the suggested weights (everything else in the configuration
-    unchanged) and both are judged on it.
+    unchanged) and both are judged on it. With nothing to learn from (``learning_gap``), both
+    tables have their columns and no rows.
     """
     from sklearn.linear_model import LogisticRegression
 
+    if learning_gap(results):
+        return pd.DataFrame(columns=WEIGHT_COLUMNS), pd.DataFrame(columns=JUDGED_COLUMNS)
     # a component with no data at all (its tables are missing) has nothing to learn from
     comps = [c for c in config.components if f"score_{c}" in results and results[f"score_{c}"].notna().any()]
     dates = sorted(results.snapshot.unique())
     early = results[results.snapshot.isin(dates[: len(dates) // 2])]
     late = results[results.snapshot.isin(dates[len(dates) // 2 :])]
-    if learning_gap(results):
-        return pd.DataFrame(columns=["component", "configured_weight", "learned_weight"]), pd.DataFrame(
-            columns=["weights", "snapshots_judged", "lowest_decile_lift", "surprise_churn_rate", "churned"]
-        )
     X = early[[f"score_{c}" for c in comps]]
     X = X.apply(lambda col: col.fillna(col.mean())) / 100
     model = LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed).fit(X, early.churned)

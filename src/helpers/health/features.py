@@ -21,7 +21,7 @@ DAY = pd.Timedelta(days=1)
 
 
 def snapshot(ds: Dataset, tags: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per paying customer on ds.as_of, with every sub-metric the data allows."""
+    """One row per paying customer on ds.as_of, with every sub-metric the data allows (expert share with tags)."""
     subs = ds.tables["subscriptions"]
     spell_table = outcomes.spells(subs, ds.config.churn.grace_days)
     customers = outcomes.active_at(spell_table, ds.as_of)
@@ -32,7 +32,7 @@ def snapshot(ds: Dataset, tags: pd.DataFrame | None = None) -> pd.DataFrame:
             accounts[col].reindex(out.index) if col in accounts else ("all" if col == "segment" else "unassigned")
         )
     parts = [_usage(ds), _financial(ds, spell_table), _growth(ds)]
-    if tags is not None:
+    if tags is not None and len(tags):
         parts.append(_expert_share(ds, tags))
     for table, fn in (
         ("nps", _nps),

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import artifacts, paths
+from helpers import paths
 from helpers.data import contract
 from helpers.errors import ConfigError, DataContractError
-from helpers.expert import cohorts
+from helpers.expert import tagging
 from helpers.health import config as health_config
 from helpers.health import features as account_features
 
@@ -35,8 +35,7 @@ def load(dataset: str, as_of: str, run_dir: Path, account_table: str = "", confi
         return _flat(account_table, config_path)
     ds = contract.load_dataset(dataset, as_of)
     config, source = config_for(ds, config_path)
-    tags = None if cohorts.unusable_reason(ds) else artifacts.read(run_dir, "user_tags.csv")
-    return HealthInputs(account_features.snapshot(ds, tags), config, "dataset", ds, source)
+    return HealthInputs(account_features.snapshot(ds, tagging.for_run(ds, run_dir)), config, "dataset", ds, source)
 
 
 def config_for(ds: contract.Dataset, config_path: str = "") -> tuple[health_config.HealthConfig, str]:

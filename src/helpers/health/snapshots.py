@@ -24,8 +24,8 @@ from tqdm import tqdm
 from helpers import artifacts
 from helpers.data import subscriptions
 from helpers.data.contract import Dataset
-from helpers.expert import cohorts, tagging
 from helpers.expert import model as expert_model
+from helpers.expert import tagging
 from helpers.health import features as account_features
 from helpers.health import score as health_score
 from helpers.health.config import HealthConfig
@@ -71,16 +71,11 @@ def history(ds: Dataset, config: HealthConfig, horizon_days: int, model=None, pr
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["account_id", "snapshot", "churned"])
 
 
-def model_for(ds: Dataset, run_dir: str | Path):
-    """The run's expert model (notebook 06), or None when the expert steps stepped aside."""
-    return None if cohorts.unusable_reason(ds) else expert_model.load(artifacts.existing(run_dir, "expert_model.json"))
-
-
 def cached_history(
     ds: Dataset, config: HealthConfig, run_dir: str | Path, horizon_days: int, progress: bool = False
 ) -> pd.DataFrame:
     """``history`` for this run, read from the run folder when it was computed from the same inputs."""
-    model = model_for(ds, run_dir)
+    model = expert_model.for_run(ds, run_dir)
     key = _key(ds, config, model, horizon_days)
     where, stamp = (
         artifacts.path(run_dir, "account_snapshots.parquet"),

@@ -26,7 +26,11 @@ def daily_activity(daily: pd.DataFrame, title: str = "Product activity per day")
     return fig
 
 
-def histogram(values: pd.Series, title: str, xlabel: str, bins: int = 30):
+def histogram(values: pd.Series | None, title: str, xlabel: str, bins: int = 30, note: str = ""):
+    """The values' distribution with their median (blanks left out); with no value at all (or no
+    column: None), nothing is drawn and ``note`` says why."""
+    if values is None or values.notna().sum() == 0:
+        return style.nothing_to_draw(note, title)
     style.apply()
     fig, ax = plt.subplots(figsize=(8, 3.8))
     ax.hist(values, bins=bins, color="#4c72b0", edgecolor="white")
@@ -189,8 +193,11 @@ def count_matrix(table: pd.DataFrame, title: str, xlabel: str, ylabel: str):
     return fig
 
 
-def rate_bars(table: pd.DataFrame, x: str, title: str, xlabel: str):
-    """Churn rates per band with 95 % intervals and n written on each bar."""
+def rate_bars(table: pd.DataFrame | None, x: str, title: str, xlabel: str, note: str = ""):
+    """Churn rates per band with 95 % intervals and n written on each bar; an empty table draws
+    nothing and ``note`` says why."""
+    if table is None or table.empty:
+        return style.nothing_to_draw(note, title)
     style.apply()
     fig, ax = plt.subplots(figsize=(7, 3.8))
     pos = np.arange(len(table))

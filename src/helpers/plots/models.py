@@ -37,7 +37,10 @@ def importance(table: pd.DataFrame, top: int = 15):
     return fig
 
 
-def retention_curves(curves: pd.DataFrame, group: str, title: str):
+def retention_curves(curves: pd.DataFrame | None, group: str, title: str, note: str = ""):
+    """A Kaplan-Meier curve per group with its 95 % band; no curve draws nothing and ``note`` says why."""
+    if curves is None or curves.empty:
+        return style.nothing_to_draw(note, title)
     style.apply()
     fig, ax = plt.subplots(figsize=(8, 4.2))
     for name, c in curves.groupby(group, observed=True, sort=False):

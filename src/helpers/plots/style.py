@@ -35,3 +35,9 @@ def apply() -> None:
             "svg.hashsalt": "workbook",  # deterministic SVG ids
         }
     )
+
+
+def nothing_to_draw(note: str, title: str) -> None:
+    """What a figure helper does when it has nothing to draw: say why (``note``), draw no empty axes."""
+    print(note or f"{title}: nothing to draw")
+    return None

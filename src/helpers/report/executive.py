@@ -300,6 +300,11 @@ def narrative(
     return {"situation": situation, "complication": complication, "resolution": resolution}
 
 
+def story_markdown(story: dict[str, str]) -> str:
+    """The narrative's paragraphs as Markdown, each led by its part in bold (**Situation.** ...)."""
+    return "\n\n".join(f"**{part.title()}.** {text}" for part, text in story.items())
+
+
 def _worst_move(kpis: pd.DataFrame) -> str:
     """The KPI that moved most the wrong way since last period, in words (empty if none did)."""
     k = kpis.dropna(subset=["change"])

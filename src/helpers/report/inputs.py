@@ -18,6 +18,7 @@ from helpers.churn import model as churn_model
 from helpers.data import contract
 from helpers.data.config import Report
 from helpers.data.subscriptions import mrr_at
+from helpers.expert import model as expert_model
 from helpers.health import features as account_features
 from helpers.health import inputs as health_inputs
 from helpers.health import snapshots
@@ -102,4 +103,4 @@ def _urgent_bands(run_dir: Path) -> list[str]:
 
 
 def _recomputed(ds: contract.Dataset, config, t: pd.Timestamp, run_dir: Path) -> pd.DataFrame:
-    return snapshots.at(ds, t, config, snapshots.model_for(ds, run_dir))
+    return snapshots.at(ds, t, config, expert_model.for_run(ds, run_dir))

@@ -160,10 +160,26 @@ def _band(lo: float, hi: float) -> str:
     return f"under {k(hi)}" if lo == -np.inf else (f"{k(lo)} and over" if hi == np.inf else f"{k(lo)}-{k(hi)}")
 
 
+def health_now(health: pd.DataFrame | None) -> pd.Series:
+    """Today's health score per account from notebook 09's table (``account_health.csv``); empty when
+    the run has none (``health_note`` says so)."""
+    if health is None:
+        return pd.Series(dtype=float, name="health_score", index=pd.Index([], name="account_id"))
+    return health.set_index("account_id").health_score
+
+
+def health_note(health: pd.Series) -> str:
+    """Where the value bands' average health comes from, or why they have none."""
+    if health.empty:
+        return "no account_health.csv in this run (notebook 09 has not run): no average health per band"
+    return f"average health now: notebook 09's scores of {len(health):,} accounts"
+
+
 def by_value_band(
     subscriptions: pd.DataFrame, t1: pd.Timestamp, edges: list[float], health: pd.Series | None = None
 ) -> pd.DataFrame:
-    """Trailing-year logo retention and NRR per band of ARR at the year's start, with today's average health."""
+    """Trailing-year logo retention and NRR per band of ARR at the year's start, with today's average health
+    (when there is any: ``health_now``)."""
     t0 = t1 - pd.DateOffset(years=1)
     m = mrr_matrix(subscriptions, [t0, t1])
     start = m[m[t0] > 0]
@@ -173,7 +189,7 @@ def by_value_band(
     )
     out["logo_retention"] = (out.retained / out.accounts).round(4)
     out["nrr"] = (out.mrr_end / out.mrr_start).round(4)
-    if health is not None:
+    if health is not None and len(health):
         out["average_health_now"] = health.reindex(start.index).groupby(band, observed=False).mean().round(1)
     return out.rename_axis("arr_band").reset_index()
 
