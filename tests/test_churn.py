@@ -11,14 +11,13 @@ import papermill as pm
 import pytest
 
 from helpers import paths
-from helpers.churn import evaluation as validation
+from helpers.churn import evaluation, survival
 from helpers.churn import explain as churn_explain
 from helpers.churn import history as churn_data
 from helpers.churn import inputs as churn_inputs
 from helpers.churn import model as churn_model
 from helpers.churn import scoring as churn_scoring
 from helpers.churn import store as model_store
-from helpers.churn import survival
 from helpers.data import contract, flat_table
 from helpers.data.timecut import cutoff
 from helpers.errors import DataContractError
@@ -187,23 +186,23 @@ def test_model_store_is_deterministic_and_refuses_a_changed_file(tmp_path):
 def test_validation_figures_by_hand():
     y = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 1], bool)
     p = np.array([0.9, 0.8, 0.7, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2])
-    t = validation.at_threshold(y, p, 0.5)
+    t = evaluation.at_threshold(y, p, 0.5)
     # flagged: .9 .8 .7 -> 2 churners + 1 false alarm; the churner at .2 is a surprise
     assert (t["correctly_predicted"], t["false_alarms"], t["surprise_churns"]) == (2, 1, 1)
     assert t["precision"] == pytest.approx(2 / 3, abs=1e-4) and t["churn_prediction_accuracy"] == pytest.approx(
         2 / 3, abs=1e-4
     )
     assert t["false_positive_rate"] == pytest.approx(1 / 3, abs=1e-4)
-    lift = validation.lift_table(y, p, bins=5)  # top fifth = the .9 and .8 rows, both churned: 1.0 / 0.3
+    lift = evaluation.lift_table(y, p, bins=5)  # top fifth = the .9 and .8 rows, both churned: 1.0 / 0.3
     assert lift.lift.iloc[0] == pytest.approx(1 / 0.3, abs=1e-3) and lift.captured.iloc[0] == pytest.approx(
         2 / 3, abs=1e-3
     )
     # two bins of five by rank: five .1s (observed 0: gap 10 points); .1 .2 .7 .8 .9 (mean .54, observed .6:
     # gap 6) -> mean 8
-    assert validation.calibration_error(y, p, bins=2) == pytest.approx(8.0, abs=0.01)
+    assert evaluation.calibration_error(y, p, bins=2) == pytest.approx(8.0, abs=0.01)
     same = pd.Series(np.arange(100.0))
-    assert validation.psi(same, same) == pytest.approx(0, abs=1e-9)
-    assert validation.psi(same, same + 50) > validation.PSI_ALERT
+    assert evaluation.psi(same, same) == pytest.approx(0, abs=1e-9)
+    assert evaluation.psi(same, same + 50) > evaluation.PSI_ALERT
 
 
 def test_follow_up_counts_churn_only_once_known():
@@ -303,18 +302,18 @@ def test_survival_by_health_tier_follows_the_history_or_says_why_not():
 
 
 def test_comparison_with_last_month(tmp_path):
-    assert validation.previous_summary("") is None and validation.previous_summary(str(tmp_path)) is None
+    assert evaluation.previous_summary("") is None and evaluation.previous_summary(str(tmp_path)) is None
     (tmp_path / "artifacts").mkdir()
     (tmp_path / "artifacts" / "validation.json").write_text(json.dumps({"auc_roc": 0.80, "n": 900, "positives": 40}))
-    table = validation.compare_previous(
-        validation.previous_summary(str(tmp_path)), {"auc_roc": 0.85, "n": 950, "positives": 48}
+    table = evaluation.compare_previous(
+        evaluation.previous_summary(str(tmp_path)), {"auc_roc": 0.85, "n": 950, "positives": 48}
     ).set_index("metric")
     assert table.at["auc_roc", "change"] == pytest.approx(0.05) and table.at["positives", "change"] == 8
     assert np.isnan(table.at["brier", "change"])  # a figure last month lacked: no change claimed
-    assert validation.comparison_note(validation.previous_summary(str(tmp_path))).startswith("compared with")
-    none = validation.compare_previous(None, {"auc_roc": 0.85})  # the first monthly run
+    assert evaluation.comparison_note(evaluation.previous_summary(str(tmp_path))).startswith("compared with")
+    none = evaluation.compare_previous(None, {"auc_roc": 0.85})  # the first monthly run
     assert none.empty and list(none.columns) == list(table.reset_index().columns)
-    assert validation.comparison_note(None).startswith("no previous run given")
+    assert evaluation.comparison_note(None).startswith("no previous run given")
 
 
 def test_segment_figures_or_why_there_are_none():
@@ -325,13 +324,13 @@ def test_segment_figures_or_why_there_are_none():
             "churn_probability": [0.9, 0.2, 0.1, 0.6, 0.3, 0.2],
         }
     )
-    segments = validation.by_segment(holdout).set_index("segment")
+    segments = evaluation.by_segment(holdout).set_index("segment")
     assert segments.at["SMB", "auc_roc"] == 1.0 and segments.at["Ent", "note"] == "no churn: AUC undefined"
-    assert validation.segment_note(segments.reset_index()).startswith("2 segment(s)")
-    none = validation.by_segment(holdout.assign(segment=np.nan))  # flat mode: no segment on any prediction
+    assert evaluation.segment_note(segments.reset_index()).startswith("2 segment(s)")
+    none = evaluation.by_segment(holdout.assign(segment=np.nan))  # flat mode: no segment on any prediction
     assert none.empty and list(none.columns) == list(segments.reset_index().columns)
-    assert validation.segment_note(none).startswith("no segment on the held-out predictions")
-    assert validation.as_bullets(["Retrain.", "Recalibrate."]) == "- Retrain.\n- Recalibrate."
+    assert evaluation.segment_note(none).startswith("no segment on the held-out predictions")
+    assert evaluation.as_bullets(["Retrain.", "Recalibrate."]) == "- Retrain.\n- Recalibrate."
 
 
 def test_the_model_learned_what_the_generator_planted(sample_runs):
