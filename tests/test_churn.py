@@ -103,8 +103,9 @@ def test_too_little_churn_steps_aside_with_the_reason(tiny):
     ds = contract.load_dataset(tiny, "2026-10-31")
     reason = churn_data.unusable_reason(ds)
     print(reason)
-    assert reason.startswith("subscriptions.csv: only ") and "expected at least 20" in reason
-    with pytest.raises(churn_data.ChurnDataError, match="expected at least 20"):
+    # tiny has a few dozen churned account-snapshots: too few for a time split that holds out half the accounts
+    assert reason.startswith("subscriptions.csv: ") and "expected at least" in reason and "churned" in reason
+    with pytest.raises(churn_data.ChurnDataError, match="expected at least"):
         churn_data.history(ds, None, run_dir="", horizon_days=90)
     short = churn_data.unusable_reason(contract.load_dataset(tiny, "2025-04-30"))
     assert "month-end snapshot(s) have a closed 90-day outcome window" in short
