@@ -24,7 +24,7 @@ def test_run_folder_is_complete(first_run):
     skipped = {n["notebook"]: n["reason"] for n in record["notebooks"] if n["status"] == "skipped"}
     # the tiny build has too little churn for a model: 10 and 11 step aside, saying why
     assert sorted(skipped) == ["10_churn_model.ipynb", "11_validation_report.ipynb"]
-    assert all("churned within 90 days" in r and "expected at least 20" in r for r in skipped.values())
+    assert all("churned" in r and "expected at least" in r for r in skipped.values())
     names = [nb.stem for nb in notebooks() if nb.name not in skipped]
     assert names and names[0] == "00_data_contract"
     for stem in names:
@@ -98,8 +98,9 @@ def test_a_failing_notebook_names_itself_and_spares_the_last_report(first_run, t
     good = tmp_path / "report"
     shutil.copytree(first_run, good)
     before = {p: p.read_bytes() for p in good.rglob("*") if p.is_file()}
-    broken = tmp_path / "notebooks"
-    shutil.copytree(paths.NOTEBOOKS, broken)
+    broken = tmp_path / "notebooks"  # one good notebook, then the broken one: enough to fail late
+    broken.mkdir()
+    shutil.copy(paths.NOTEBOOKS / "00_data_contract.ipynb", broken)
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_markdown_cell("# broken"),

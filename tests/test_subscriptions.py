@@ -6,10 +6,12 @@ constant payment: no day paid twice, no day unpaid.
 """
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
 
+from helpers import paths
 from helpers.data import subscriptions
 from helpers.retention import revenue as retention
 from helpers.run import run
@@ -71,18 +73,22 @@ def test_retention_reads_a_back_to_back_plan_as_constant(end_is_next_start):
 
 @pytest.mark.slow
 def test_every_notebook_reads_both_conventions_alike(tiny_copy, tmp_path):
-    """The whole series on the tiny dataset with its subscriptions replaced by back-to-back monthly plans:
+    """The series on the tiny dataset with its subscriptions replaced by back-to-back monthly plans:
     constant MRR, ARR = 12 x MRR counted once, GRR and NRR 100 %, and the same artifacts either way."""
     (tiny_copy / "csm_labels.csv").unlink()  # the expert steps have nothing to do with payments: skip them
     accounts = pd.read_csv(tiny_copy / "accounts.csv")
     prices = {a: float(50 * (1 + i % 4)) for i, a in enumerate(accounts.account_id)}
     by_name = dict(zip(accounts.name, accounts.account_id))
+    series = tmp_path / "notebooks"  # the notebooks that read payments: 09 (MRR, seats), 12 (retention), 13 (ARR)
+    series.mkdir()
+    for name in ("00_data_contract", "09_health_score", "12_retention_cohorts", "13_executive_summary"):
+        shutil.copy(paths.NOTEBOOKS / f"{name}.ipynb", series)
     runs = {}
     for end_is_next_start in (True, False):
-        monthly_plan(prices, end_is_next_start).to_csv(
-            tiny_copy / "subscriptions.csv", index=False, date_format="%Y-%m-%d"
-        )
-        runs[end_is_next_start] = run(str(tiny_copy), AS_OF, tmp_path / str(end_is_next_start), progress=False)
+        plan = monthly_plan(prices, end_is_next_start)
+        plan.to_csv(tiny_copy / "subscriptions.csv", index=False, date_format="%Y-%m-%d")
+        out = tmp_path / str(end_is_next_start)
+        runs[end_is_next_start] = run(str(tiny_copy), AS_OF, out, notebooks_dir=series, progress=False)
     for out in runs.values():
         art = out / "artifacts"
         kpis = json.loads((art / "retention_kpis.json").read_text())
