@@ -11,18 +11,21 @@ data        00             all                 config (dataset.yaml), tables, ev
 measures    03 (02)        000 step 3, 002     catalogue (declared measures), engine (DuckDB)
 expert      01-08          000 steps 1-8       cohorts 01, separation 02/04, boundaries 05,
                                                model 06, tagging 07, rollup 08
-health      09             001, 003, 004       config, features, score, backtest, alerts,
-                                               playbook, inputs
+health      09             001, 003, 004       config, features, score, snapshots (accounts at
+                                               a past date, for 09, 10, 13), backtest,
+                                               alerts, playbook, inputs
 churn       10-11          001                 history, inputs, model, scoring, explain, store,
                                                survival, evaluation (11)
 retention   12             001                 revenue (GRR, NRR, cohorts, MRR movements),
                                                activation (first 30 days)
-report      13, run        001, 002            executive, inputs, changes (month over month),
-                                               pages (the run folder's HTML)
+report      13, run        001, 002            executive, inputs, changes (month over month,
+                                               also for 07 and 09), pages (the run's HTML)
 plots       all            -                   style, figures, models, report
 synth       tests, sample  -                   the generator; planted and recovery are test
                                                oracles, never imported by a monthly run
 ==========  =============  ==================  ===============================================
 
-Top level: ``run`` (``python -m helpers.run``), ``paths``, ``artifacts``, ``errors``.
+Top level: ``run`` (``python -m helpers.run``), ``paths``, ``artifacts`` (every artifact's name and
+the notebook that writes it), ``settings`` (strict configuration), ``stats`` (the small-sample rule,
+Wilson intervals), ``errors``.
 """
