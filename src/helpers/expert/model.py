@@ -298,20 +298,9 @@ def source_note(reuse: Path | None) -> str:
     return f"reusing the model in {reuse}" if reuse else "training a new model on this run's labels"
 
 
-def reuse_or_train(
-    reuse: Path | None,
-    table: pd.DataFrame,
-    user_measures: pd.DataFrame,
-    stats: pd.DataFrame,
-    bounds: pd.DataFrame,
-    settings: Settings,
-    trained_as_of,
-    dataset: str,
-) -> ExpertModel:
-    """The model ``resolve_source`` chose (``reuse``), or, without one, a new one trained (``train``)."""
-    if reuse:
-        return load(reuse)
-    return train(table, user_measures, stats, bounds, settings, trained_as_of, dataset)
+def reuse_or_train(reuse: Path | None, **training) -> ExpertModel:
+    """The model ``resolve_source`` chose (``reuse``), or, without one, a new one trained (``train``'s keywords)."""
+    return load(reuse) if reuse else train(**training)
 
 
 def weights_table(model: ExpertModel) -> pd.DataFrame:
