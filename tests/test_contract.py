@@ -173,7 +173,7 @@ def test_as_of_outside_the_data(tiny, as_of):
 
 def test_taxonomy_names_an_event_that_never_occurs(tiny_copy):
     edit_yaml(tiny_copy, lambda d: d["taxonomy"]["features"]["advanced"].append("use_ai_copilot"))
-    with pytest.warns(DataContractWarning, match=r"never occur in events\.parquet: use_ai_copilot"):
+    with pytest.warns(DataContractWarning, match=r"never occur in events\.parquet up to as_of: use_ai_copilot"):
         ds = load_dataset(tiny_copy, AS_OF)
     assert any("use_ai_copilot" in n for n in ds.notes)
 

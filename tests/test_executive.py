@@ -127,3 +127,21 @@ def test_the_story_reads_as_markdown_paragraphs():
         text == "**Situation.** 60 accounts.\n\n**Complication.** Two renewals at risk.\n\n**Resolution.** Call them."
     )
     assert executive.story_markdown({}) == ""
+
+
+def test_a_kpi_that_cannot_be_measured_yet_is_neither_on_nor_off_target():
+    """Issue 13: under a year of history there is no GRR or NRR; the page says so, never 'OFF TARGET' or 'nan'."""
+    p = _portfolio()
+    young = {"start": "2025-10-31", "end": "2026-10-31", "accounts_at_start": 0}  # retention.kpis without a base
+    kpis = executive.headline(p, None, young, young, Report())
+    retention_rows = kpis[kpis.kpi.str.endswith("(12 months)")]
+    assert not retention_rows.measured.any() and not retention_rows.on_target.any()
+    assert set(executive.readable(kpis).Status.iloc[:4]) == {"not measurable yet"}
+    assert not executive.off_target(kpis).kpi.str.endswith("(12 months)").any()
+    actions = executive.needs_action(p, None, DEFAULT_TIERS, ["Very high", "High"]).assign(recommended_action="call")
+    strategic = executive.strategic(p, None, 3, DEFAULT_TIERS)
+    story = executive.narrative(kpis, p, actions, p.iloc[:0], strategic, Report(), Alerts())
+    text = " ".join(story.values()) + executive.summary(kpis, actions, p.iloc[:0], strategic)
+    assert "needs a year of subscription history" in story["situation"]
+    assert "nan" not in text.lower() and "Gross revenue retention" not in story["complication"]
+    assert "measured headline KPIs on target" in text

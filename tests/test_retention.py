@@ -109,3 +109,14 @@ def test_value_bands_with_todays_health_or_why_there_is_none():
     assert none.empty and retention.health_note(none).startswith("no account_health.csv in this run")
     without = retention.by_value_band(HAND, T1, [1500, 3000], health=none)
     assert "average_health_now" not in without and without.equals(retention.by_value_band(HAND, T1, [1500, 3000]))
+
+
+def test_under_a_year_of_history_says_so_instead_of_failing():
+    """Issue 13: with under a year of subscriptions nobody paid at the trailing year's start; no KeyError, a sentence."""
+    young = _subs([("A", "2025-09-01", None, 100.0), ("B", "2025-10-01", "2025-12-31", 50.0)])
+    t1 = pd.Timestamp("2026-01-31")
+    now, before = retention.trailing_year(young, t1), retention.trailing_year(young, pd.Timestamp("2025-12-31"))
+    assert "grr" not in now and now["accounts_at_start"] == 0
+    text = retention.summary(now, before, pd.DataFrame({"note": []}), pd.DataFrame(), retention.movements(young, t1))
+    assert text.startswith("No trailing year to 2026-01-31 yet: no account was paying on 2025-01-31")
+    assert "nan" not in text and "A month earlier" not in text

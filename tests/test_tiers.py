@@ -72,7 +72,9 @@ def test_executive_lists_follow_the_renamed_tiers(tiers):
     actions = executive.needs_action(p, None, tiers, [])
     assert actions.account_id.tolist() == ["r"] and actions.reasons.tolist() == ["health Red"]
     assert executive.action_lists(actions).account_id.tolist() == ["r"]
-    story = executive.summary(pd.DataFrame({"kpi": ["k"], "on_target": [True]}), actions, pd.DataFrame(), top)
+    story = executive.summary(
+        pd.DataFrame({"kpi": ["k"], "on_target": [True], "measured": [True]}), actions, pd.DataFrame(), top
+    )
     assert "1 red strategic account(s)" in story
     # the default names mean nothing to a configuration that does not define them
     default_named = p.assign(tier=["Thriving", "Neutral", "Critical"])

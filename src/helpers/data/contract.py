@@ -79,6 +79,7 @@ def load_dataset(dataset: str | Path, as_of: str) -> Dataset:
         files["events"], config.tables.events.columns, tables["users"], config.validation.orphan_events
     )
     as_of_ts = _check_as_of(as_of, events, files["events"])
+    events = events.until(cutoff(as_of_ts))  # from here on, nothing after as_of: counts, last event
     notes += events.notes + _taxonomy_notes(config, events, files["events"])
     for n in notes:
         warnings.warn(n, DataContractWarning, stacklevel=2)
@@ -224,6 +225,6 @@ def _taxonomy_notes(config: DatasetConfig, events: EventSource, path: Path) -> l
     if not never:
         return []
     return [
-        f"dataset.yaml names events that never occur in {path.name}: {', '.join(never)} "
+        f"dataset.yaml names events that never occur in {path.name} up to as_of: {', '.join(never)} "
         "(check the spelling, or the product's tracking)"
     ]

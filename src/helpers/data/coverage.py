@@ -19,7 +19,7 @@ def table_summary(ds: Dataset) -> pd.DataFrame:
             continue
         if t == "events":
             n = ds.connect().execute("SELECT count(*) FROM events").fetchone()[0]
-            first, last = ds.events.first, min(ds.events.last, ds.cutoff)
+            first, last = ds.events.first, ds.events.last
         else:
             df, col = ds.tables[t], ROW_TIME.get(t, (None,))[0]
             n = len(df)
@@ -52,6 +52,12 @@ def disabled_features(ds: Dataset) -> pd.DataFrame:
         for c in cols
     ]
     return pd.DataFrame(rows, columns=["missing", "effect"])
+
+
+def seen_as_of(summary: pd.DataFrame) -> pd.DataFrame:
+    """The coverage table as the coverage.csv artifact: without rows_in_file, which counts rows after as_of
+    (the same dataset with later data appended must give the same artifact)."""
+    return summary.drop(columns="rows_in_file")
 
 
 def assumptions_and_notes(ds: Dataset) -> pd.DataFrame:

@@ -8,6 +8,7 @@ run's cutoff.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,15 @@ class EventSource:
     event_counts: dict[str, int]
     orphans: int  # events whose user is not in users (dropped when allowed)
     notes: list[str] = field(default_factory=list)
+
+    def until(self, cut: pd.Timestamp) -> EventSource:
+        """The log as a run on this cutoff sees it: event counts and last event from rows before ``cut`` only,
+        so data appended later changes nothing (the whole file was validated already)."""
+        seen = f"SELECT event, timestamp FROM ({self.select}) WHERE timestamp < TIMESTAMP '{cut}'"
+        con = _connection()
+        last = con.execute(f"SELECT max(timestamp) FROM ({seen})").fetchone()[0]
+        counts = dict(con.execute(f"SELECT event, count(*) FROM ({seen}) GROUP BY event ORDER BY event").fetchall())
+        return dataclasses.replace(self, last=pd.Timestamp(last), event_counts=counts)
 
     def connect(self, users: pd.DataFrame, cut: pd.Timestamp) -> duckdb.DuckDBPyConnection:
         con = _connection()

@@ -77,8 +77,15 @@ def headline(
         {"value": float, "previous": float}
     )
     table["change"] = table.value - table.previous
-    table["on_target"] = np.where(table.higher_is_better, table.value >= table.target, table.value <= table.target)
+    table["measured"] = table.value.notna()  # e.g. no retention ratio before a year of subscriptions
+    met = np.where(table.higher_is_better, table.value >= table.target, table.value <= table.target)
+    table["on_target"] = table.measured & met
     return table
+
+
+def off_target(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The KPIs measured this month that miss their target (one not measurable is neither on nor off)."""
+    return kpis[kpis.measured & ~kpis.on_target]
 
 
 def readable(table: pd.DataFrame) -> pd.DataFrame:
@@ -106,7 +113,7 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
                 ("at least " if h else "at most ") + fmt(v, u)
                 for v, u, h in zip(table.target, table.unit, table.higher_is_better)
             ],
-            "Status": np.where(table.on_target, "on target", "OFF TARGET"),
+            "Status": np.select([~table.measured, table.on_target], ["not measurable yet", "on target"], "OFF TARGET"),
         }
     )
 
@@ -256,10 +263,14 @@ def narrative(
     grr, nrr, health = kpis.value.iloc[0], kpis.value.iloc[1], kpis.value.iloc[-1]
     risk_arr = at_risk_arr(p, settings.at_risk_health_below)
     red = strategic_accounts[strategic_accounts.status == "red"]
+    kept = (
+        f"Over the last twelve months the base kept {100 * grr:.1f} % of its revenue before expansion and "
+        f"{100 * nrr:.1f} % after it"
+        if pd.notna(grr) and pd.notna(nrr)
+        else "Revenue retention needs a year of subscription history, which this dataset does not have yet"
+    )
     situation = (
-        f"{len(p):,} paying accounts, ${p.arr.sum():,.0f} ARR. Over the last twelve months the base kept "
-        f"{100 * grr:.1f} % of its revenue before expansion and {100 * nrr:.1f} % after it; the average "
-        f"health score is {health:.1f}."
+        f"{len(p):,} paying accounts, ${p.arr.sum():,.0f} ARR. {kept}; the average health score is {health:.1f}."
     )
     complication = " ".join(
         filter(
@@ -268,9 +279,9 @@ def narrative(
                 f"${risk_arr:,.0f} of ARR ({100 * risk_arr / max(p.arr.sum(), 1e-9):.1f} %) sits in accounts scoring under "
                 f"{settings.at_risk_health_below:g}.",
                 _worst_move(kpis),
-                f"Off target: {', '.join(kpis[~kpis.on_target].kpi)}."
-                if (~kpis.on_target).any()
-                else "Every KPI is on target.",
+                f"Off target: {', '.join(off_target(kpis).kpi)}."
+                if len(off_target(kpis))
+                else "Every measured KPI is on target.",
                 f"{len(renewals)} renewal(s) in the next {rule.renewal_within_days} days have health under "
                 f"{rule.renewal_health_below:g} (${renewals.arr.sum():,.0f} ARR)."
                 if len(renewals)
@@ -345,9 +356,10 @@ def flagged_for_sparklines(actions: pd.DataFrame, n: int = 12) -> dict[str, str]
 def summary(kpis: pd.DataFrame, actions: pd.DataFrame, renewals: pd.DataFrame, strategic_accounts: pd.DataFrame) -> str:
     on = int(kpis.on_target.sum())
     red = int((strategic_accounts.status == "red").sum())
+    off = ", ".join(off_target(kpis).kpi) or "none"
     return "\n".join(
         [
-            f"{on} of {len(kpis)} headline KPIs on target; off target: {', '.join(kpis[~kpis.on_target].kpi) or 'none'}.",
+            f"{on} of {int(kpis.measured.sum())} measured headline KPIs on target; off target: {off}.",
             f"{len(actions)} accounts need action (${actions.arr_at_risk.sum():,.0f} ARR at risk), across {actions.csm.nunique()} CSM list(s).",
             f"{len(renewals)} renewal(s) in the window at low health; {red} red strategic account(s).",
         ]

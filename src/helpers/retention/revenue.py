@@ -243,14 +243,23 @@ def cohort_size_warning(table: pd.DataFrame, min_size: int) -> str:
     )
 
 
-def summary(now: dict, before: dict, behaviours: pd.DataFrame, segments: pd.DataFrame, moves: pd.DataFrame) -> str:
-    """What notebook 12 found, in sentences built from its tables."""
-    pct = lambda v: f"{100 * v:.1f} %"
-    lines = [
+def _trailing_year_sentence(now: dict, pct) -> str:
+    if "grr" not in now:  # nobody paid at the year's start: the history is shorter than a year
+        return (
+            f"No trailing year to {now['end']} yet: no account was paying on {now['start']}, so GRR, NRR and "
+            "logo retention need a longer subscription history (a year before as_of)."
+        )
+    return (
         f"Trailing year to {now['end']}: GRR {pct(now['grr'])}, NRR {pct(now['nrr'])}, logo retention "
         f"{pct(now['logo_retention'])}, expansion rate {pct(now['expansion_rate'])} "
         f"({now['accounts_at_start']:,} accounts at the start)."
-    ]
+    )
+
+
+def summary(now: dict, before: dict, behaviours: pd.DataFrame, segments: pd.DataFrame, moves: pd.DataFrame) -> str:
+    """What notebook 12 found, in sentences built from its tables."""
+    pct = lambda v: f"{100 * v:.1f} %"
+    lines = [_trailing_year_sentence(now, pct)]
     if "nrr" in before:
         lines.append(f"A month earlier: GRR {pct(before['grr'])}, NRR {pct(before['nrr'])}.")
     if len(segments) > 1:
