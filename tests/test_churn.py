@@ -151,7 +151,9 @@ def sample_runs(tmp_path_factory):
 
 def test_data_after_as_of_changes_nothing(sample_runs):
     ds = contract.load_dataset(sample_runs["full"].parent.parent / "full", LEAK_AS_OF)
-    assert ds.events.last > pd.Timestamp(LEAK_AS_OF) + pd.Timedelta(days=90)  # there was a future to leak
+    in_file = duckdb.sql(f"SELECT max(timestamp) FROM read_parquet('{ds.files['events']}')").fetchone()[0]
+    assert pd.Timestamp(in_file) > pd.Timestamp(LEAK_AS_OF) + pd.Timedelta(days=90)  # there was a future to leak
+    assert ds.events.last < cutoff(LEAK_AS_OF)  # and the run never saw it
     for name in ("churn_scores.csv", "validation.json", "churn_holdout.csv", "churn_model.skops"):
         assert (sample_runs["full"] / name).read_bytes() == (sample_runs["cut"] / name).read_bytes(), name
 
