@@ -103,17 +103,21 @@ def learning_gap(results: pd.DataFrame | None) -> str:
     """Why no weights can be learned from the backtest (empty when they can)."""
     if results is None or results.empty:
         return "No closed snapshots to learn from: the configured weights stand."
-    dates = sorted(results.snapshot.unique())
-    halves = (
-        results[results.snapshot.isin(dates[: len(dates) // 2])],
-        results[results.snapshot.isin(dates[len(dates) // 2 :])],
-    )
-    if any(h.churned.nunique() < 2 for h in halves):
+    if any(h.churned.nunique() < 2 for h in _halves(results)):
         return (
             "The earlier or the later half of the snapshots has no churn (or nothing else): there is nothing to "
             "learn weights from or to judge them on, so the configured weights stand."
         )
     return ""
+
+
+def _halves(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The earlier half of the snapshots (to learn from) and the later half (to judge on)."""
+    dates = sorted(results.snapshot.unique())
+    return (
+        results[results.snapshot.isin(dates[: len(dates) // 2])],
+        results[results.snapshot.isin(dates[len(dates) // 2 :])],
+    )
 
 
 def learning_note(results: pd.DataFrame | None) -> str:
@@ -139,9 +143,7 @@ def learned_weights(
         return pd.DataFrame(columns=WEIGHT_COLUMNS), pd.DataFrame(columns=JUDGED_COLUMNS)
     # a component with no data at all (its tables are missing) has nothing to learn from
     comps = [c for c in config.components if f"score_{c}" in results and results[f"score_{c}"].notna().any()]
-    dates = sorted(results.snapshot.unique())
-    early = results[results.snapshot.isin(dates[: len(dates) // 2])]
-    late = results[results.snapshot.isin(dates[len(dates) // 2 :])]
+    early, late = _halves(results)
     X = early[[f"score_{c}" for c in comps]]
     X = X.apply(lambda col: col.fillna(col.mean())) / 100
     model = LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed).fit(X, early.churned)
