@@ -53,7 +53,9 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def make_accounts(rng: np.random.Generator, n_accounts: int, n_days: int, seat_scale: float) -> Accounts:
+def make_accounts(
+    rng: np.random.Generator, n_accounts: int, n_days: int, seat_scale: float, monthly_only: bool = False
+) -> Accounts:
     seg_names = np.array(SEGMENTS)
     seg = rng.choice(seg_names, size=n_accounts, p=[SEGMENT_SPECS[s].share for s in SEGMENTS])
     # Growth: more accounts signed recently; every account has at least 60 days of history.
@@ -66,7 +68,7 @@ def make_accounts(rng: np.random.Generator, n_accounts: int, n_days: int, seat_s
     csms = np.array([f"CSM {i + 1:02d}" for i in range(n_csm)])
     for a in range(n_accounts):
         spec = SEGMENT_SPECS[seg[a]]
-        monthly = rng.random() < spec.monthly_billing
+        monthly = (rng.random() < spec.monthly_billing) or monthly_only  # the draw is kept: same seed, same rest
         seats0 = max(1, round(rng.integers(spec.seats[0], spec.seats[1] + 1) * seat_scale))
         life = _live(rng, health[a], start[a], n_days, spec, monthly)
         for lo, hi in life["active"]:

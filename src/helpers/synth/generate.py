@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -44,9 +45,17 @@ def generate(
     product: str = "beacon",
     end: str = DEFAULT_END,
     progress: bool = True,
+    months: int | None = None,
+    accounts: int | None = None,
+    monthly_only: bool = False,
 ) -> Path:
-    """Write a complete dataset folder to ``out`` (replaced if it exists) and return its path."""
+    """Write a complete dataset folder to ``out`` (replaced if it exists) and return its path.
+
+    ``months`` and ``accounts`` override the scale's history length and size; ``monthly_only``
+    bills every account month to month (a self-serve product). ``helpers.synth.shapes`` reshapes
+    the folder further, into exports shaped unlike this generator's default."""
     spec, prod = SCALES[scale], PRODUCTS[product]
+    spec = dataclasses.replace(spec, months=months or spec.months, accounts=accounts or spec.accounts)
     out = Path(out)
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -56,7 +65,7 @@ def generate(
     n_days = (last - origin).days + 1
     rng = np.random.default_rng([seed, 1])
 
-    accounts = make_accounts(rng, spec.accounts, n_days, spec.seat_scale)
+    accounts = make_accounts(rng, spec.accounts, n_days, spec.seat_scale, monthly_only)
     users = make_users(np.random.default_rng([seed, 2]), accounts.table, n_days)
     labels = make_labels(np.random.default_rng([seed, 3]), users, accounts.table, spec.label_share, n_days)
     sig_rng = np.random.default_rng([seed, 4])
@@ -81,7 +90,9 @@ def generate(
     bar.close()
 
     _write_truth(tmp / "truth", accounts, users, labels, origin)
-    (tmp / "dataset.yaml").write_text(dataset_yaml(prod, scale, seed, n_events, events_file))
+    shape = scale if spec == SCALES[scale] else f"{scale} with {spec.months} months and {spec.accounts} accounts"
+    shape += ", monthly plans only" if monthly_only else ""
+    (tmp / "dataset.yaml").write_text(dataset_yaml(prod, shape, seed, n_events, events_file))
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return out
