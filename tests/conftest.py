@@ -19,7 +19,7 @@ def tiny_copy(tiny, tmp_path):
     return dst
 
 
-DATASET_FIXTURES = {"tiny", "tiny_copy", "first_run", "june_run", "sample_runs", "sample"}
+DATASET_FIXTURES = {"tiny", "tiny_copy", "first_run", "june_run", "sample_runs", "sample", "shaped_run"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -174,7 +174,12 @@ def test_rollup_percentages_add_up(rows):
 def _labelled(experts: int, intermediates: int):
     """A dataset as far as cohorts.unusable_reason reads it: the CSM labels alone."""
     labels = pd.DataFrame({"label": ["expert"] * experts + ["intermediate"] * intermediates})
-    return SimpleNamespace(tables={"csm_labels": labels}, files={"csm_labels": Path("csm_labels.csv")})
+    return SimpleNamespace(
+        tables={"csm_labels": labels},
+        files={"csm_labels": Path("csm_labels.csv")},
+        as_of=pd.Timestamp("2026-10-31"),
+        events=SimpleNamespace(first=pd.Timestamp("2024-10-01")),
+    )
 
 
 def test_run_tags_are_read_or_empty_with_the_reason(tmp_path):
@@ -323,3 +328,22 @@ def test_transitions_and_movers_by_hand():
     assert moves.to_numpy().sum() == 4
     movers = monthly_changes.tag_movers(before, now)
     assert movers.user_id.tolist() == ["b", "c"] and movers.iloc[0].score_change == 35.0
+
+
+def test_expert_share_then_steps_aside_on_a_short_history(tmp_path):
+    """Three months of events cannot show expert share 180 days ago (the crash of a 3-month export)."""
+    short = _labelled(cohorts.HARD_MIN, cohorts.HARD_MIN)
+    short.events.first = pd.Timestamp("2026-08-01")
+    gap = rollup.share_retention_gap(short, lookback_days=180, window_days=90)
+    assert "needs 270 days of events before as_of" in gap and "this dataset has 91" in gap
+    assert rollup.share_retention_note(short, "12 tagged users") == gap
+    assert rollup.share_retention_note(_labelled(5, 5), "12 tagged users") == "12 tagged users"
+    (tmp_path / "artifacts").mkdir()
+    model = expert_model.ExpertModel(
+        measures=[{"name": "m", "direction": "higher", "boundary": 1.5, "scale": 0.1, "weight": 1.0}],
+        cutoffs={"expert": 50, "beginner": 10},
+        settings={},
+    )
+    expert_model.save(model, artifacts.path(tmp_path, "expert_model.json"))
+    got = rollup.expert_share_retention_for_run(short, tmp_path)
+    assert got.empty and list(got.columns) == rollup.SHARE_RETENTION_COLUMNS

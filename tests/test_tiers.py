@@ -75,7 +75,7 @@ def test_executive_lists_follow_the_renamed_tiers(tiers):
     story = executive.summary(
         pd.DataFrame({"kpi": ["k"], "on_target": [True], "measured": [True]}), actions, pd.DataFrame(), top
     )
-    assert "1 red strategic account(s)" in story
+    assert "1 red strategic account." in story
     # the default names mean nothing to a configuration that does not define them
     default_named = p.assign(tier=["Thriving", "Neutral", "Critical"])
     assert executive.needs_action(default_named, None, tiers, []).empty

@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from helpers import paths
 from helpers.churn import history as churn_data
-from helpers.data import contract
+from helpers.data import contract, coverage
 from helpers.errors import ConfigError, DataContractError
 from helpers.expert import cohorts
 from helpers.report import pages as report
@@ -77,7 +77,7 @@ def run(
         "parameters": params | {"run_dir": str(out)},
         "versions": _versions(),
         "inputs": _fingerprints(paths.dataset_dir(dataset)),
-        "assumptions": ds.assumptions,
+        "assumptions": coverage.fallbacks(ds),
         "notebooks": [],
         "status": "running",
     }

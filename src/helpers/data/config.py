@@ -78,6 +78,17 @@ class Billing(Strict):
     end_date: Literal["auto", "last_paid_day", "first_unpaid_day"] = "auto"
 
 
+class Touchpoints(Strict):
+    # Which touchpoint kinds are CSM meetings (case-insensitive): the health score's "meetings held"
+    # counts only these; emails, notes and the like are left out, and notebook 00 says which were.
+    meeting_kinds: list[str] = Field(
+        default_factory=lambda: [
+            "meeting", "call", "check_in", "check-in", "qbr", "ebr", "onboarding", "kickoff", "review",
+            "visit", "workshop", "training", "demo",
+        ]
+    )  # fmt: skip
+
+
 class Calendar(Strict):
     fiscal_year_start_month: int = Field(1, ge=1, le=12)
     week_starts_on: Literal["monday", "sunday"] = "monday"
@@ -132,6 +143,7 @@ class DatasetConfig(Strict):
     roles: Roles = Roles()
     churn: Churn = Churn()
     billing: Billing = Billing()
+    touchpoints: Touchpoints = Touchpoints()
     calendar: Calendar = Calendar()
     validation: Validation = Validation()
     measures: list[CustomMeasure] = Field(default_factory=list)  # added to the generated catalogue

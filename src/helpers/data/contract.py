@@ -19,7 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers import paths
-from helpers.data import subscriptions
+from helpers.data import fallbacks, subscriptions
 from helpers.data.config import TABLES, DatasetConfig, load_config
 from helpers.data.events import EventSource, open_events
 from helpers.data.tables import SPECS
@@ -41,6 +41,7 @@ class Dataset:
     events: EventSource  # the event log, validated, read through DuckDB
     rows_in_file: dict[str, int] = field(default_factory=dict)
     missing_columns: dict[str, list[str]] = field(default_factory=dict)
+    empty_columns: dict[str, list[str]] = field(default_factory=dict)  # present, every cell empty: treated as absent
     notes: list[str] = field(default_factory=list)  # warnings, also shown in notebook 00
     assumptions: list[str] = field(default_factory=list)  # what the run read into the data (notebook 00, run.json)
 
@@ -87,6 +88,8 @@ def load_dataset(dataset: str | Path, as_of: str) -> Dataset:
     known = cut_table("subscriptions", tables["subscriptions"], cut)  # decided on what as_of knew
     convention, assumed = subscriptions.end_date_convention(known, config.billing.end_date)
     tables["subscriptions"] = subscriptions.as_last_paid_day(tables["subscriptions"], convention)
+    empty = {t: _empty_optional(t, df) for t, df in tables.items()}
+    tables = {t: cut_table(t, df.drop(columns=empty[t]), cut) for t, df in tables.items()}
     return Dataset(
         root=root,
         config=config,
@@ -94,15 +97,21 @@ def load_dataset(dataset: str | Path, as_of: str) -> Dataset:
         files=files,
         events=events,
         notes=notes,
-        assumptions=[assumed],
-        tables={t: cut_table(t, df, cut) for t, df in tables.items()},
-        rows_in_file={**{t: len(df) for t, df in tables.items()}, "events": events.n_rows},
+        assumptions=fallbacks.at_load(config, tables, assumed, events.assumptions),
+        tables=tables,
+        rows_in_file={**{t: len(df) for t, df in raw.items()}, "events": events.n_rows},
         missing_columns={
             t: [c for c in SPECS[t].optional if c not in raw.get(t, pd.DataFrame()).columns]
             for t in files
             if t != "events"
         },
+        empty_columns={t: cols for t, cols in empty.items() if cols},
     )
+
+
+def _empty_optional(table: str, df: pd.DataFrame) -> list[str]:
+    """Optional columns present but with nothing in them: treated as absent (and said so in notebook 00)."""
+    return [c for c in SPECS[table].optional if c in df and df[c].isna().all()]
 
 
 def _locate(root: Path, table: str, config: DatasetConfig) -> Path | None:
@@ -127,9 +136,16 @@ def _read(path: Path, renames: dict[str, str]) -> pd.DataFrame:
         df = df.astype(object).where(df.notna(), None).map(lambda v: v if v is None else str(v))
     else:
         _require_utf8(path)
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8", sep=_delimiter(path))
     df.columns = [c.strip() for c in df.columns]
     return df.rename(columns=renames)
+
+
+def _delimiter(path: Path) -> str:
+    """The field separator a small table uses: the most frequent of , ; tab | in its header line."""
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        header = fh.readline()
+    return max((",", ";", "\t", "|"), key=header.count)
 
 
 def _require_utf8(path: Path) -> None:

@@ -51,7 +51,25 @@ def disabled_features(ds: Dataset) -> pd.DataFrame:
         for t, cols in ds.missing_columns.items()
         for c in cols
     ]
+    rows += [
+        dict(
+            missing=f"column {t}.{c} (present, every cell empty)",
+            effect=OPTIONAL_COLUMN_EFFECTS.get((t, c), "not used yet"),
+        )
+        for t, cols in ds.empty_columns.items()
+        for c in cols
+    ]
     return pd.DataFrame(rows, columns=["missing", "effect"])
+
+
+def fallbacks(ds: Dataset) -> list[str]:
+    """Every fallback of the run in one list (run.json): what was assumed, and what an absence switched off."""
+    off = [
+        f"{row.missing} is absent; " + ("left out: " if row.missing.startswith("table") else "so: ") + row.effect
+        for row in disabled_features(ds).itertuples()
+        if row.effect != "not used yet"
+    ]
+    return [*ds.assumptions, *off]
 
 
 def seen_as_of(summary: pd.DataFrame) -> pd.DataFrame:

@@ -30,6 +30,7 @@ class EventSource:
     event_counts: dict[str, int]
     orphans: int  # events whose user is not in users (dropped when allowed)
     notes: list[str] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)  # how its timestamps were read, when not plain
 
     def until(self, cut: pd.Timestamp) -> EventSource:
         """The log as a run on this cutoff sees it: event counts and last event from rows before ``cut`` only,
@@ -51,6 +52,28 @@ class EventSource:
         con.execute(f"""CREATE VIEW event_log AS
             SELECT user_id, event, timestamp FROM ({self.select}) WHERE timestamp < TIMESTAMP '{cut}'""")
         return con
+
+
+# TIMESTAMP POLICY, for every table: a time with a UTC offset or "Z" is converted to UTC; a time
+# without one is taken as UTC already; a number is seconds since 1970-01-01 UTC (milliseconds when
+# above 100 billion, i.e. after the year 5138 in seconds). Days, weeks and as_of are UTC days.
+EPOCH_POLICY = "seconds since 1970-01-01 UTC (milliseconds when above 100 billion)"
+EPOCH_MS_ABOVE = 100_000_000_000
+
+
+def _is_number(column: str) -> str:
+    return f"regexp_full_match(trim(CAST({column} AS VARCHAR)), '-?[0-9]+([.][0-9]+)?')"
+
+
+def timestamp_sql(column: str, duckdb_type: str) -> str:
+    """SQL turning a raw timestamp column into naive UTC (the policy above)."""
+    if duckdb_type.startswith("TIMESTAMP") or duckdb_type == "DATE":
+        return f"CAST({column} AS TIMESTAMP)"  # the session is UTC: a time zone is converted
+    number = f"TRY_CAST(trim(CAST({column} AS VARCHAR)) AS DOUBLE)"
+    return f"""CASE WHEN {_is_number(column)}
+        THEN CAST(to_timestamp(CASE WHEN abs({number}) > {EPOCH_MS_ABOVE} THEN {number} / 1000 ELSE {number} END)
+             AS TIMESTAMP)
+        ELSE CAST(TRY_CAST({column} AS TIMESTAMPTZ) AS TIMESTAMP) END"""
 
 
 def _connection() -> duckdb.DuckDBPyConnection:
@@ -89,11 +112,7 @@ def open_events(path: Path, renames: dict[str, str], users: pd.DataFrame, orphan
         )
     q = lambda c: '"' + ours[c].replace('"', '""') + '"'
     ts_raw = q("timestamp")
-    ts = (
-        ts_raw
-        if columns[ours["timestamp"]].startswith("TIMESTAMP")
-        else f"CAST(TRY_CAST({ts_raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
-    )
+    ts = timestamp_sql(ts_raw, columns[ours["timestamp"]])
     raw = f"""SELECT CAST({q("user_id")} AS VARCHAR) AS user_id, CAST({q("event")} AS VARCHAR) AS event,
               {ts} AS timestamp, CAST({ts_raw} AS VARCHAR) AS raw_timestamp, file_row_number FROM {scan}"""
     con.execute(f"CREATE VIEW raw AS {raw}")
@@ -116,7 +135,13 @@ def open_events(path: Path, renames: dict[str, str], users: pd.DataFrame, orphan
     n, first, last = con.execute("SELECT count(*), min(timestamp), max(timestamp) FROM raw").fetchone()
     counts = dict(con.execute("SELECT event, count(*) FROM raw GROUP BY event ORDER BY event").fetchall())
     select = f"SELECT user_id, event, timestamp FROM ({raw})"
-    return EventSource(path, select, n, pd.Timestamp(first), pd.Timestamp(last), counts, orphans, notes)
+    source = EventSource(path, select, n, pd.Timestamp(first), pd.Timestamp(last), counts, orphans, notes)
+    numeric = con.execute(f"SELECT count(*) FROM raw WHERE {_is_number('raw_timestamp')}").fetchone()[0]
+    if numeric:
+        source.assumptions.append(
+            f"{path.name}: {numeric:,} timestamps are numbers, read as {EPOCH_POLICY} (TIMESTAMP POLICY in helpers.data.events)"
+        )
+    return source
 
 
 def _check_rows(con: duckdb.DuckDBPyConnection, path: Path) -> None:

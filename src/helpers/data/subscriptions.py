@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.text import counted
+
 DAY = pd.Timedelta(days=1)
 LAST_PAID_DAY, FIRST_UNPAID_DAY = "last_paid_day", "first_unpaid_day"
 
@@ -50,6 +52,57 @@ def as_last_paid_day(subscriptions: pd.DataFrame, convention: str) -> pd.DataFra
     if convention == FIRST_UNPAID_DAY:
         return subscriptions.assign(end_date=subscriptions.end_date - DAY)
     return subscriptions
+
+
+# Billing periods the workbook knows, in days between renewals.
+PERIOD_DAYS = {"monthly": 30, "quarterly": 91, "semiannual": 182, "annual": 365}
+_PERIOD_WORDS = (("semi", "semiannual"), ("half", "semiannual"), ("quarter", "quarterly"), ("month", "monthly"))
+_PERIOD_MONTHS = {1: "monthly", 3: "quarterly", 6: "semiannual", 12: "annual"}
+
+
+def billing_periods(subscriptions: pd.DataFrame) -> tuple[pd.Series, str]:
+    """Each account's billing period (a PERIOD_DAYS key, or missing when nothing tells), and how it was read.
+
+    From ``billing_period`` where the export has it; else from the length of the account's ended
+    subscription rows (most common length in whole months: 1, 3, 6 or 12); else unknown. A
+    missing period is never guessed: its account has no renewal date."""
+    s = subscriptions.sort_values(["account_id", "start_date"], kind="stable")
+    given = s.groupby("account_id").billing_period.last().map(_period) if "billing_period" in s else None
+    ended = s[s.end_date.notna()]
+    months = ((ended.end_date - ended.start_date).dt.days + 1) / (365.25 / 12)
+    usual = months.round().groupby(ended.account_id).agg(lambda m: m.mode().min())
+    inferred = usual.map(_PERIOD_MONTHS)
+    accounts = pd.Index(s.account_id.unique(), name="account_id")
+    periods = (given.reindex(accounts) if given is not None else pd.Series(None, accounts, object)).astype(object)
+    from_lengths = periods.isna() & inferred.reindex(accounts).notna()
+    periods = periods.where(~from_lengths, inferred.reindex(accounts))
+    periods = periods.astype(object).where(periods.notna(), None)
+    return periods, _periods_sentence(given is not None, periods, int(from_lengths.sum()))
+
+
+def _period(value) -> str | None:
+    text = str(value).strip().lower() if pd.notna(value) else ""
+    if ("annual" in text and "semi" not in text and "bi" not in text) or "year" in text:
+        return "annual"
+    return next((period for word, period in _PERIOD_WORDS if word in text), None)
+
+
+def _periods_sentence(have_column: bool, periods: pd.Series, from_lengths: int) -> str:
+    """Empty when billing_period gave every account its period; else what was read and what is unknown."""
+    unknown = int(periods.isna().sum())
+    if have_column and not from_lengths and not unknown:
+        return ""
+    counts = periods.value_counts().reindex(list(PERIOD_DAYS), fill_value=0)
+    mix = ", ".join(f"{n} {period}" for period, n in counts.items() if n) or "none known"
+    parts = [f"billing period ({'billing_period column' if have_column else 'no billing_period column'}): {mix}"]
+    if from_lengths:
+        parts.append(f"{from_lengths} of them read from the length of the account's ended subscription rows")
+    if unknown:
+        parts.append(
+            f"{counted(unknown, 'account')} unknown (no billing_period and no ended row of 1, 3, 6 or 12 months): "
+            "no renewal date for them, so renewal alerts leave them out"
+        )
+    return "; ".join(parts)
 
 
 def _words(convention: str) -> str:

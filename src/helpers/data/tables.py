@@ -12,12 +12,20 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.pandas as pa
 
+from helpers.data.events import EPOCH_MS_ABOVE
+
 TRUE, FALSE = {"true", "yes", "y", "1", "t"}, {"false", "no", "n", "0", "f"}
 
 
 def parse_timestamps(s: pd.Series) -> pd.Series:
-    """ISO dates or timestamps, with or without a UTC offset, to naive UTC."""
-    out = pd.to_datetime(s, errors="coerce", format="ISO8601", utc=True)
+    """ISO dates or timestamps to naive UTC, by the TIMESTAMP POLICY of ``helpers.data.events``
+    (an offset or "Z" converted to UTC, none taken as UTC, a number as seconds since 1970 UTC)."""
+    text = s.astype("string").str.strip()
+    number = pd.to_numeric(text.where(text.str.fullmatch(r"-?\d+(\.\d+)?", na=False)), errors="coerce")
+    seconds = number.where(number.abs() <= EPOCH_MS_ABOVE, number / 1000)
+    iso = pd.to_datetime(text.where(number.isna()), errors="coerce", format="ISO8601", utc=True)
+    epoch = pd.to_datetime(seconds.dropna(), unit="s", utc=True, errors="coerce").reindex(s.index)
+    out = iso.where(number.isna(), epoch)
     return out.dt.tz_localize(None).astype("datetime64[ns]")
 
 
@@ -246,6 +254,7 @@ OPTIONAL_COLUMN_EFFECTS = {
     ("accounts", "segment"): "one segment for all accounts (no per-segment norms)",
     ("accounts", "csm"): "one owner, 'unassigned', on every action list",
     ("subscriptions", "seats"): "no seat utilisation or seat trend",
+    ("subscriptions", "billing_period"): "billing periods read from subscription lengths (see the assumptions)",
     ("users", "role"): "no role weighting in the expert share",
     ("users", "created_at"): "tenure measured from each user's first event",
     ("tickets", "escalated"): "no escalation signal",

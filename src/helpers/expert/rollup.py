@@ -155,6 +155,24 @@ def expert_share_retention_for_run(
     """``expert_share_retention`` with the run's expert model (notebook 06); no rows, the same columns,
     when the expert steps stepped aside (``tagging.tags_note`` says why)."""
     model = expert_model.for_run(ds, run_dir)
-    if model is None:
+    if model is None or share_retention_gap(ds, lookback_days, window_days):
         return pd.DataFrame(columns=SHARE_RETENTION_COLUMNS)
     return expert_share_retention(ds, model, lookback_days, window_days)
+
+
+def share_retention_note(ds: Dataset, tags_note: str, lookback_days: int = 180, window_days: int = 90) -> str:
+    """What the expert-share-then chart says when it draws nothing: too little history, else the tags' note."""
+    return share_retention_gap(ds, lookback_days, window_days) or tags_note
+
+
+def share_retention_gap(ds: Dataset, lookback_days: int = 180, window_days: int = 90) -> str:
+    """Why expert share then cannot be compared with churn since (too little history), or ''."""
+    then = ds.as_of - pd.Timedelta(days=lookback_days)
+    need = ds.events.first.normalize() + pd.Timedelta(days=window_days)
+    if then >= need:
+        return ""
+    have = (ds.as_of - ds.events.first.normalize()).days
+    return (
+        f"expert share then and churn since needs {lookback_days + window_days} days of events before as_of "
+        f"({window_days} of behaviour, then {lookback_days} to watch); this dataset has {have}"
+    )

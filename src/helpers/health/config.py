@@ -121,6 +121,9 @@ class Onboarding(Strict):
 
 class HealthConfig(Strict):
     id_column: str = "account_id"
+    # What a session is called in drivers ("{sessions}" in a phrase): the dataset's login event, or
+    # "active days" when it has none (set from dataset.yaml by health.inputs.config_for).
+    sessions: str = "logins"
     segment_column: str | None = None
     preset: Literal["self-serve", "enterprise", "usage-based", "high-touch"] | None = None
     components: dict[str, Component]

@@ -62,7 +62,13 @@ def _usage(ds: Dataset) -> pd.DataFrame:
     d = lambda days: f"TIMESTAMP '{cut - whole_weeks(days)}'"
     active = f"event IN {sql_list(active_events(ds.config, ds.events.event_counts))}"
     session = ds.config.taxonomy.session_event
-    login = f"event = '{session}'" if session else active
+    # A login is a session event; without one, a user's active day (fallbacks.sessions says so).
+    logins = (
+        (lambda when: f"count(*) FILTER (WHERE {when} AND event = '{session}')")
+        if session
+        else (lambda when: f"count(DISTINCT (user_id, CAST(timestamp AS DATE))) FILTER (WHERE {when} AND {active})")
+    )
+    last_login = f"max(timestamp) FILTER (WHERE event = '{session}')" if session else "NULL"
     con = ds.connect()
     df = (
         con.execute(f"""
@@ -79,10 +85,10 @@ def _usage(ds: Dataset) -> pd.DataFrame:
           count(*) FILTER (WHERE timestamp >= {d(120)} AND timestamp < {d(60)} AND {active}) AS events_prior_60d,
           count(*) FILTER (WHERE timestamp >= {d(90)} AND {active}) AS events_90d,
           count(*) FILTER (WHERE timestamp >= {d(180)} AND timestamp < {d(90)} AND {active}) AS events_prior_90d,
-          count(*) FILTER (WHERE timestamp >= {d(30)} AND {login}) AS logins_30d,
-          count(*) FILTER (WHERE timestamp >= {d(60)} AND timestamp < {d(30)} AND {login}) AS logins_prior_30d,
+          {logins(f"timestamp >= {d(30)}")} AS logins_30d,
+          {logins(f"timestamp >= {d(60)} AND timestamp < {d(30)}")} AS logins_prior_30d,
           max(timestamp) FILTER (WHERE {active}) AS last_active,
-          max(timestamp) FILTER (WHERE {login}) AS last_login
+          {last_login} AS last_login
         FROM events WHERE timestamp >= {d(180)} GROUP BY account_id""")
         .df()
         .set_index("account_id")
@@ -101,13 +107,15 @@ def _usage(ds: Dataset) -> pd.DataFrame:
     out["login_trend_30d"] = _change(df.logins_30d, df.logins_prior_30d)
     out["logins_30d"] = df.logins_30d
     out["days_since_active"] = (ds.as_of - df.last_active.dt.normalize()).dt.days
-    out["days_since_login"] = (ds.as_of - df.last_login.dt.normalize()).dt.days
+    if session:  # without one, days since a login would repeat days since activity
+        out["days_since_login"] = (ds.as_of - pd.to_datetime(df.last_login).dt.normalize()).dt.days
     activity = rollup.account_activity(ds)
     out = activity.join(out, how="outer")
     out["active_users_30d"] = out.active_users_30d.fillna(0)
     out["logins_30d"] = out.logins_30d.fillna(0)
     for col in ("days_since_active", "days_since_login"):
-        out[col] = out[col].fillna(90)  # nothing in the last 90 days: at least 90
+        if col in out:
+            out[col] = out[col].fillna(90)  # nothing in the last 90 days: at least 90
     for col in (
         "activity_coefficient",
         *(f"{g}_adoption" for g in groups(ds.config) if g in ("core", "expansion", "advanced")),
@@ -166,14 +174,19 @@ def _nps(ds: Dataset) -> pd.DataFrame:
 
 
 def _touchpoints(ds: Dataset) -> pd.DataFrame:
+    """Touchpoints in 180 days, and the share of CSM meetings (``touchpoints.meeting_kinds``) that were held."""
     t = ds.tables["touchpoints"]
     recent = t[t.date >= ds.cutoff - 180 * DAY]
-    if "status" not in recent:
-        return pd.DataFrame({"touchpoints_180d": recent.groupby("account_id").size()})
-    g = recent.groupby("account_id").status
-    return pd.DataFrame(
-        {"meetings_held_share": g.apply(lambda s: (s == "held").mean()).round(3), "touchpoints_180d": g.size()}
-    )
+    out = pd.DataFrame({"touchpoints_180d": recent.groupby("account_id").size()})
+    if "status" in recent:
+        meetings = recent[meeting(recent.kind, ds)]
+        out["meetings_held_share"] = meetings.status.eq("held").groupby(meetings.account_id).mean().round(3)
+    return out
+
+
+def meeting(kind: pd.Series, ds: Dataset) -> pd.Series:
+    """Which touchpoints are CSM meetings (dataset.yaml touchpoints.meeting_kinds, case-insensitive)."""
+    return kind.astype(str).str.strip().str.lower().isin([k.lower() for k in ds.config.touchpoints.meeting_kinds])
 
 
 def _support(ds: Dataset) -> pd.DataFrame:
@@ -214,22 +227,19 @@ def _growth(ds: Dataset) -> pd.DataFrame:
 
 
 def _financial(ds: Dataset, spell_table: pd.DataFrame) -> pd.DataFrame:
-    """Days to the next renewal (annual: yearly from the spell's start; monthly: monthly), tenure, MRR."""
+    """Days to the next renewal (every billing period from the spell's start), tenure, MRR.
+
+    An account whose billing period nothing tells (``outcomes.billing_periods``) has no renewal date."""
     live = spell_table[spell_table.end.isna()].set_index("account_id")
     subs = ds.tables["subscriptions"]
-    period = (
-        subs.sort_values("start_date").groupby("account_id").billing_period.last()
-        if "billing_period" in subs
-        else pd.Series(dtype=object)
-    )
-    length = np.where(period.reindex(live.index).eq("monthly"), 30, 365)
-    age = (ds.as_of - live.start).dt.days.to_numpy()
-    to_renewal = length - age % length
+    periods, _ = outcomes.billing_periods(subs)
+    length = periods.reindex(live.index).map(outcomes.PERIOD_DAYS).astype(float)
+    age = (ds.as_of - live.start).dt.days
     return pd.DataFrame(
         {
-            "days_to_renewal": to_renewal,
+            "days_to_renewal": length - age % length,
             "tenure_days": age,
-            "annual_billing": (length == 365).astype(float),
+            "annual_billing": (length >= 365).astype(float).where(length.notna()),
             "mrr": outcomes.mrr_at(subs, ds.as_of).reindex(live.index).round(2),
         },
         index=live.index,

@@ -39,12 +39,21 @@ def load(dataset: str, as_of: str, run_dir: Path, account_table: str = "", confi
 
 
 def config_for(ds: contract.Dataset, config_path: str = "") -> tuple[health_config.HealthConfig, str]:
-    """The health configuration: a given file, else dataset.yaml's health:, else the workbook's default."""
+    """The health configuration: a given file, else dataset.yaml's health:, else the workbook's default;
+    its drivers call a session what the dataset measures (logins, or active days without a session event)."""
     if config_path:
-        return health_config.load(paths.dataset_dir(config_path)), config_path
-    if ds.config.health:
-        return health_config.parse(ds.config.health, str(ds.root / "dataset.yaml"), at="health"), "dataset.yaml: health"
-    return health_config.load(DEFAULT_CONFIG), "the workbook's default (src/helpers/health/default_health.yaml)"
+        config, source = health_config.load(paths.dataset_dir(config_path)), config_path
+    elif ds.config.health:
+        config = health_config.parse(ds.config.health, str(ds.root / "dataset.yaml"), at="health")
+        source = "dataset.yaml: health"
+    else:
+        config, source = (
+            health_config.load(DEFAULT_CONFIG),
+            "the workbook's default (src/helpers/health/default_health.yaml)",
+        )
+    return (
+        config if ds.config.taxonomy.session_event else config.model_copy(update={"sessions": "active days"})
+    ), source
 
 
 def _flat(account_table: str, config_path: str) -> HealthInputs:

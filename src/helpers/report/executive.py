@@ -10,6 +10,7 @@ from helpers.data.config import Report
 from helpers.data.subscriptions import mrr_at
 from helpers.health.config import Alerts, Tier
 from helpers.retention.revenue import KPI_NAMES
+from helpers.text import counted
 
 
 def present(table: pd.DataFrame, *columns: str) -> list[str]:
@@ -282,7 +283,8 @@ def narrative(
                 f"Off target: {', '.join(off_target(kpis).kpi)}."
                 if len(off_target(kpis))
                 else "Every measured KPI is on target.",
-                f"{len(renewals)} renewal(s) in the next {rule.renewal_within_days} days have health under "
+                f"{counted(len(renewals), 'renewal')} in the next {rule.renewal_within_days} days "
+                f"{'has' if len(renewals) == 1 else 'have'} health under "
                 f"{rule.renewal_health_below:g} (${renewals.arr.sum():,.0f} ARR)."
                 if len(renewals)
                 else "",
@@ -298,7 +300,8 @@ def narrative(
         filter(
             None,
             [
-                f"{len(actions)} account(s) need action this month, ${actions.arr_at_risk.sum():,.0f} of ARR at risk "
+                f"{counted(len(actions), 'account')} {'needs' if len(actions) == 1 else 'need'} action this month, "
+                f"${actions.arr_at_risk.sum():,.0f} of ARR at risk "
                 f"(ARR weighted by churn probability where the model ran).",
                 f"Start with {', '.join(first.name)} (${first.arr_at_risk.sum():,.0f} at risk between them)."
                 if len(first)
@@ -340,7 +343,9 @@ def for_display(table: pd.DataFrame) -> pd.DataFrame:
         out["churn_probability"] = out.churn_probability.map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.0f} %")
     for col in ("health_score", "health_change"):
         if col in out:
-            out[col] = out[col].round(1)
+            out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
+    text = out.select_dtypes(exclude="number").columns
+    out[text] = out[text].astype(object).where(out[text].notna(), "")  # a blank, never "NaN" or "None"
     return out.rename(columns=lambda c: c.replace("_", " "))
 
 
@@ -360,8 +365,10 @@ def summary(kpis: pd.DataFrame, actions: pd.DataFrame, renewals: pd.DataFrame, s
     return "\n".join(
         [
             f"{on} of {int(kpis.measured.sum())} measured headline KPIs on target; off target: {off}.",
-            f"{len(actions)} accounts need action (${actions.arr_at_risk.sum():,.0f} ARR at risk), across {actions.csm.nunique()} CSM list(s).",
-            f"{len(renewals)} renewal(s) in the window at low health; {red} red strategic account(s).",
+            f"{counted(len(actions), 'account')} to act on (${actions.arr_at_risk.sum():,.0f} ARR at risk), "
+            f"across {counted(actions.csm.nunique(), 'CSM list')}.",
+            f"{counted(len(renewals), 'renewal')} in the window at low health; "
+            f"{counted(red, 'red strategic account')}.",
         ]
     )
 

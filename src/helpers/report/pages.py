@@ -16,6 +16,7 @@ import pandas as pd
 from nbconvert import HTMLExporter
 
 from helpers import artifacts
+from helpers.text import counted
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;line-height:1.5;padding:0 1rem}
 h1{margin-bottom:.2rem} .meta{color:#555} table{border-collapse:collapse;font-size:.85rem;margin-bottom:1.5rem}
@@ -90,7 +91,7 @@ def _nav(pages, has_actions: bool, skipped: dict[str, str]) -> str:
         links.append('<a href="html/csm_actions.html">CSM action lists</a>')
     links += ['<a href="contents.html">All notebooks and artifacts</a>', '<a href="run.json">run.json</a>']
     aside = (
-        f"<br><small>{len(skipped)} notebook(s) stepped aside this month: "
+        f"<br><small>{counted(len(skipped), 'notebook')} stepped aside this month: "
         f"{html.escape(', '.join(Path(nb).stem for nb in skipped))} (why: see contents)</small>"
         if skipped
         else ""
@@ -122,7 +123,7 @@ def _action_lists(run_dir: Path) -> bool:
             shown["churn risk"] = shown["churn risk"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.0f} %")
         total = rows.arr_at_risk.sum()
         sections.append(
-            f'<section><h2>{html.escape(str(csm))}</h2><p class="meta">{len(rows)} account(s), '
+            f'<section><h2>{html.escape(str(csm))}</h2><p class="meta">{counted(len(rows), "account")}, '
             f"${total:,.0f} ARR at risk</p>{shown.to_html(index=False, na_rep='', border=0)}</section>"
         )
     page = f"""<!doctype html>
