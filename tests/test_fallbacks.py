@@ -11,7 +11,7 @@ from helpers.data.contract import _delimiter
 from helpers.data.events import open_events
 from helpers.data.tables import parse_timestamps
 from helpers.health import features, score
-from helpers.health.config import Metric
+from helpers.health.config import HealthConfig, Metric
 from helpers.text import counted
 
 T = pd.Timestamp
@@ -87,8 +87,11 @@ def test_without_a_session_event_drivers_say_active_days():
     config = DatasetConfig()
     assert "a login is counted as a user's active day" in fallbacks.sessions(config)[0]
     assert fallbacks.sessions(DatasetConfig(taxonomy={"session_event": "login"})) == []
-    metric = Metric(direction="higher", phrase="{sessions} {value:+.0%} month over month")
-    assert score._phrase(metric, "login_trend_30d", -0.28, "active days") == "active days -28% month over month"
+    metric = Metric(direction="higher", normalise={"target": 1}, phrase="{sessions} {value:+.0%} month over month")
+    config = HealthConfig(components={"engagement": {"weight": 100, "metrics": {"login_trend_30d": metric}}})
+    phrase = config.model_copy(update={"sessions": "active days"}).phrases()["login_trend_30d"]
+    assert score._phrase(phrase, "login_trend_30d", -0.28) == "active days -28% month over month"
+    assert config.phrases()["login_trend_30d"] == "logins {value:+.0%} month over month"
 
 
 def test_only_meeting_kinds_count_as_meetings_and_the_rest_is_said():

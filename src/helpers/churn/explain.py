@@ -149,11 +149,7 @@ def drivers(
 
 
 def _phrases(config: HealthConfig | None) -> dict[str, str]:
-    if config is None:
-        return {}
-    return {
-        m: metric.phrase for comp in config.components.values() for m, metric in comp.metrics.items() if metric.phrase
-    }
+    return {} if config is None else config.phrases()
 
 
 def _describe(col: str, value, typical, phrases: dict[str, str]) -> str:

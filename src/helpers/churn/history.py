@@ -24,32 +24,67 @@ class ChurnDataError(DataContractError):
     """The history cannot support a churn model (too short, or too little churn)."""
 
 
+def holdout_snapshots(plan: snapshots.Cadence, holdout_months: int = HOLDOUT_MONTHS) -> int:
+    """The holdout in snapshots: ``holdout_months`` month ends, or as many weeks (weekly cadence)."""
+    return holdout_months if plan.name == "monthly" else round(holdout_months * 52 / 12)
+
+
+def split_dates(dates: list, gap_days: int, holdout: int) -> tuple[list, list, str]:
+    """Train and test snapshot dates: test the newest ``holdout``, train those whose outcome window
+    (and grace, ``gap_days``) closed before the test began. On a short history the holdout shrinks
+    until training is at least as long as it; the note says so ('' when it did not)."""
+    gap = pd.Timedelta(days=gap_days)
+
+    def parts(h: int) -> tuple[list, list]:
+        test = dates[-h:] if h else []
+        return [d for d in dates if test and d + gap <= test[0]], test
+
+    h = min(holdout, len(dates))
+    while h > 1 and len(parts(h)[0]) < h:
+        h -= 1
+    train, test = parts(h)
+    note = (
+        ""
+        if h == holdout
+        else (
+            f"the holdout is the newest {h} snapshots, not {holdout}: the history is too short to keep more "
+            "with training before them"
+        )
+    )
+    return train, test, note
+
+
 def unusable_reason(ds: Dataset, horizon_days: int | None = None) -> str | None:
     """Why no churn model can be trained on this dataset at as_of, or None when one can."""
-    horizon = horizon_days or ds.config.churn.outcome_window_days
+    plan = snapshots.cadence(ds, horizon_days)
+    horizon = plan.horizon_days
     dates = snapshots.closed_dates(ds, horizon)
-    if len(dates) < MIN_SNAPSHOTS:
+    gap_days = horizon + ds.config.churn.grace_days
+    train, test, _ = split_dates(dates, gap_days, holdout_snapshots(plan))
+    if len(dates) < MIN_SNAPSHOTS or not train:
+        # two training snapshots, a gap, two test snapshots, a gap: behind + 2 gaps + 2 steps
+        enough = plan.behind_days + 2 * gap_days + 2 * (30 if plan.name == "monthly" else 7)
         return (
-            f"only {len(dates)} month-end snapshot(s) have a closed {horizon}-day outcome window before "
-            f"as_of {ds.as_of.date()}; expected at least {MIN_SNAPSHOTS}: the churn model needs older "
-            "snapshots to learn from and newer ones to be judged on (a longer history, or a later as_of)"
+            f"only {len(dates)} {plan.name} snapshots have a closed {horizon}-day outcome window "
+            f"(plus {ds.config.churn.grace_days} grace days) before as_of {ds.as_of.date()}, {len(train)} of them "
+            f"early enough to train on; expected at least {MIN_SNAPSHOTS} with training before the newest: the "
+            f"churn model needs older snapshots to learn from and newer ones to be judged on. With "
+            f"{plan.behind_days} days of behaviour per snapshot that takes about {enough} days of events "
+            f"(this dataset has {(ds.as_of - ds.events.first.normalize()).days + 1})"
         )
     churned = churned_count(ds, dates, horizon)
-    gap = pd.Timedelta(days=horizon + ds.config.churn.grace_days)
-    test = dates[-HOLDOUT_MONTHS:]
-    train = [d for d in dates if d + gap <= test[0]]
     # the default split keeps half the accounts from each side: each side needs twice its minimum
     if churned >= MIN_CHURNED:
         n_train, n_test = churned_count(ds, train, horizon), churned_count(ds, test, horizon)
         if n_train < 2 * MIN_TRAIN_CHURNED or n_test < 2 * MIN_TEST_CHURNED:
             return (
-                f"{ds.files['subscriptions'].name}: {n_train} churned account-snapshot(s) in the training period "
-                f"and {n_test} in the newest {HOLDOUT_MONTHS} snapshots; expected at least {2 * MIN_TRAIN_CHURNED} "
+                f"{ds.files['subscriptions'].name}: {n_train} churned account-snapshots in the training period "
+                f"and {n_test} in the newest {len(test)} snapshots; expected at least {2 * MIN_TRAIN_CHURNED} "
                 f"and {2 * MIN_TEST_CHURNED} (half the accounts are held out): too few to fit and judge a model"
             )
     if churned < MIN_CHURNED:
         return (
-            f"{ds.files['subscriptions'].name}: only {churned} account-snapshot(s) churned within {horizon} days "
+            f"{ds.files['subscriptions'].name}: only {churned} account-snapshots churned within {horizon} days "
             f"in {len(dates)} closed snapshots ({dates[0].date()} .. {dates[-1].date()}); expected at least "
             f"{MIN_CHURNED} to fit and judge a model: with so few churns any model would be noise"
         )

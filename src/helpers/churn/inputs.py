@@ -66,10 +66,12 @@ def load(
     if account_table:
         return _flat(account_table, id_column, label_column)
     ds = contract.load_dataset(dataset, as_of)
-    horizon = horizon_days or ds.config.churn.outcome_window_days
+    plan = snapshots.cadence(ds, horizon_days)
+    horizon = plan.horizon_days
     config, _ = health_inputs.config_for(ds, health_config)
     history = churn_data.history(ds, config, run_dir, horizon, progress)
-    split = churn_model.time_split(history, horizon, ds.config.churn.grace_days, holdout_months, holdout_share, seed)
+    holdout = churn_data.holdout_snapshots(plan, holdout_months)
+    split = churn_model.time_split(history, horizon, ds.config.churn.grace_days, holdout, holdout_share, seed)
     current = snapshots.at(ds, ds.as_of, config, expert_model.for_run(ds, run_dir))
     features = churn_model.feature_columns(history)
     segments = sorted(history.segment.dropna().unique()) if "segment" in history else []

@@ -19,7 +19,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from helpers.churn.history import MIN_TEST_CHURNED, MIN_TRAIN_CHURNED, ChurnDataError
+from helpers.churn.history import MIN_TEST_CHURNED, MIN_TRAIN_CHURNED, ChurnDataError, split_dates
 
 # Not features: identifiers, the label, and columns that only restate others (component scores, health tier).
 NOT_FEATURES = {
@@ -50,6 +50,7 @@ class Split:
     test: pd.DataFrame
     train_dates: list
     test_dates: list
+    note: str = ""  # how the split differs from what was asked (a shorter holdout), or ''
 
     def describe(self) -> pd.DataFrame:
         rows = [
@@ -63,16 +64,15 @@ def time_split(
     history: pd.DataFrame,
     horizon_days: int,
     grace_days: int,
-    holdout_months: int = 6,
+    holdout: int = 6,
     holdout_share: float = 0.5,
     seed: int = 42,
 ) -> Split:
-    """Test: the newest ``holdout_months`` closed snapshots of a held-out share of accounts.
-    Train: the other accounts' snapshots whose outcome windows closed before the test period began."""
+    """Test: the newest ``holdout`` closed snapshots of a held-out share of accounts (fewer on a short
+    history: ``split_dates``). Train: the other accounts' snapshots whose outcome windows closed before
+    the test period began."""
     dates = sorted(history.snapshot.unique())
-    test_dates = dates[-holdout_months:]
-    gap = pd.Timedelta(days=horizon_days + grace_days)
-    train_dates = [d for d in dates if d + gap <= test_dates[0]]
+    train_dates, test_dates, note = split_dates(dates, horizon_days + grace_days, holdout)
     in_test = history[history.snapshot.isin(test_dates)]
     churns = in_test.groupby("account_id").churned.any().sort_index()
     rng = np.random.default_rng(seed)
@@ -82,7 +82,7 @@ def time_split(
         held |= set(rng.choice(ids, size=round(holdout_share * len(ids)), replace=False))
     test = in_test[in_test.account_id.isin(held)]
     train = history[history.snapshot.isin(train_dates) & ~history.account_id.isin(held)]
-    split = Split(train.reset_index(drop=True), test.reset_index(drop=True), train_dates, test_dates)
+    split = Split(train.reset_index(drop=True), test.reset_index(drop=True), train_dates, test_dates, note)
     _check_enough(split)
     return split
 

@@ -69,7 +69,8 @@ class Roles(Strict):
 
 class Churn(Strict):
     grace_days: int = Field(30, ge=0)  # a gap this short between subscriptions is not churn
-    outcome_window_days: int = Field(90, gt=0)  # "churn within N days after the snapshot"
+    # "churn within N days after the snapshot"; unset: 90, or 28 under a year of events (snapshots.cadence)
+    outcome_window_days: int | None = Field(None, gt=0)
 
 
 class Billing(Strict):

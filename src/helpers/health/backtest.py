@@ -22,8 +22,8 @@ JUDGED_COLUMNS = ["weights", "snapshots_judged", "lowest_decile_lift", "surprise
 
 
 def horizon_for(ds: Dataset | None, horizon_days: int = 0) -> int:
-    """The outcome window in days: the parameter when given, else dataset.yaml's churn.outcome_window_days."""
-    return horizon_days or (ds.config.churn.outcome_window_days if ds is not None else 90)
+    """The outcome window in days (``snapshots.cadence``): the parameter, else dataset.yaml's, else by history."""
+    return snapshots.cadence(ds, horizon_days).horizon_days if ds is not None else horizon_days or 90
 
 
 def for_run(inputs, run_dir, horizon_days: int, months: int, progress: bool = True) -> pd.DataFrame | None:
@@ -183,7 +183,7 @@ if __name__ == "__main__":  # python -m helpers.health.backtest DATASET AS_OF [R
 
     ds = contract.load_dataset(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "2026-10-31")
     cfg, _ = health_inputs.config_for(ds)
-    horizon = ds.config.churn.outcome_window_days
+    horizon = snapshots.cadence(ds).horizon_days
     runs = sys.argv[3:]  # with a run folder, its expert model and cached history, as notebook 09
     full = snapshots.cached_history(ds, cfg, runs[0], horizon) if runs else snapshots.history(ds, cfg, horizon)
     res = recent(full, 12)

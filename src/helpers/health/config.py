@@ -163,6 +163,14 @@ class HealthConfig(Strict):
             raise ValueError("tiers: the lowest tier must start at min 0")
         return self
 
+    def phrases(self) -> dict[str, str]:
+        """Each sub-metric's driver phrase, with what a session is called filled in ("{sessions}")."""
+        return {
+            name: metric.phrase.replace("{sessions}", self.sessions)
+            for comp in self.components.values()
+            for name, metric in comp.metrics.items()
+        }
+
     def component_weights(self, segment: str | None = None) -> dict[str, float]:
         base = {name: c.weight for name, c in self.components.items()}
         if self.preset:

@@ -44,6 +44,7 @@ def snapshot(ds: Dataset, tags: pd.DataFrame | None = None) -> pd.DataFrame:
             parts.append(fn(ds))
     for part in parts:
         out = out.join(part.reindex(out.index))
+    out = _unknown_before_history(out, ds)
     seats = outcomes.seats_at(subs, ds.as_of)
     if not seats.empty:
         out["seat_utilisation"] = (out.active_users_30d / seats.reindex(out.index).where(lambda s: s > 0)).round(3)
@@ -123,6 +124,33 @@ def _usage(ds: Dataset) -> pd.DataFrame:
         if col in out:
             out[col] = out[col].fillna(0)
     return out
+
+
+# Days of event history each usage sub-metric reads before the snapshot (whole weeks, see whole_weeks).
+LOOKBACK_DAYS = {
+    "active_users_30d": 28,
+    "dau_mau": 28,
+    "l7_l30": 28,
+    "logins_30d": 28,
+    "activity_coefficient": 49,  # 7 whole weeks (seed 002)
+    "usage_velocity_30d": 56,
+    "login_trend_30d": 56,
+    "usage_change_vs_90d": 84,
+    "core_adoption": 90,
+    "expansion_adoption": 90,
+    "advanced_adoption": 90,
+    "usage_slope_13w": 91,
+    "usage_velocity_60d": 112,
+    "usage_velocity_90d": 168,
+}
+
+
+def _unknown_before_history(out: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+    """A sub-metric whose window starts before the first event is unknown, not zero: the export
+    does not reach back that far (a short history, or an early snapshot of a long one)."""
+    seen = (ds.cutoff - ds.events.first.normalize()).days
+    late = [c for c, days in LOOKBACK_DAYS.items() if c in out and days > seen]
+    return out.assign(**dict.fromkeys(late, np.nan))
 
 
 def whole_weeks(days: int) -> pd.Timedelta:

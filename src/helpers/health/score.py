@@ -112,7 +112,7 @@ def drivers(table, points, shares, segment, config: HealthConfig) -> pd.Series:
         {key: shares[key] * (p - p.groupby(segment).transform("median")) for key, p in points.items()},
         index=table.index,
     )
-    metric = {(c, m): config.components[c].metrics[m] for c, m in points}
+    phrases = config.phrases()
     sentences = []
     for idx, row in pulls.iterrows():
         row = row.dropna()
@@ -120,15 +120,14 @@ def drivers(table, points, shares, segment, config: HealthConfig) -> pd.Series:
         picked, prefix = (
             (down, "") if len(down) else (row[row > 0.05].sort_values(ascending=False).head(MAX_DRIVERS), "strong: ")
         )
-        words = [_phrase(metric[key], key[1], table.at[idx, key[1]], config.sessions) for key in picked.index]
+        words = [_phrase(phrases[key[1]], key[1], table.at[idx, key[1]]) for key in picked.index]
         sentences.append(prefix + ", ".join(words) if words else "in line with its segment")
     return pd.Series(sentences, index=table.index)
 
 
-def _phrase(metric: Metric, name: str, value, sessions: str = "logins") -> str:
-    """The metric's own phrase with its value, e.g. "6 open tickets"."""
-    number = float(pd.to_numeric(value, errors="coerce"))
-    return metric.phrase.format(name=name.replace("_", " "), value=number, sessions=sessions)
+def _phrase(phrase: str, name: str, value) -> str:
+    """A metric's own phrase with its value, e.g. "6 open tickets"."""
+    return phrase.format(name=name.replace("_", " "), value=float(pd.to_numeric(value, errors="coerce")))
 
 
 def tier_counts(scored: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +32,53 @@ from helpers.health import score as health_score
 from helpers.health.config import HealthConfig
 from helpers.measures import engine as measure_engine
 
-HISTORY_BEHIND = pd.Timedelta(days=90)  # a snapshot needs this much behaviour before it
+SHORT_HISTORY_DAYS = 365  # under a year of events: weekly snapshots, four weeks of behaviour, 28-day outcomes
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How the history is sampled: snapshot dates, the behaviour each needs before it, the outcome window."""
+
+    name: str  # "monthly" or "weekly"
+    freq: str  # pandas offset alias of the snapshot dates
+    behind_days: int  # a snapshot needs this much behaviour before it
+    horizon_days: int  # churn within this many days after the snapshot
+    reason: str
+
+    def dates(self, first_event: pd.Timestamp, last_closed: pd.Timestamp) -> list[pd.Timestamp]:
+        start = first_event.normalize() + pd.Timedelta(days=self.behind_days)
+        return [t for t in pd.date_range(start, last_closed, freq=self.freq) if t > start]
+
+
+def cadence(ds: Dataset, horizon_days: int = 0) -> Cadence:
+    """Month ends with 90 days behind each when there is a year of events or more; else weekly snapshots
+    with four weeks behind each. The outcome window: the parameter, else ``churn.outcome_window_days``,
+    else 90 days (28 under a year). The reason says which and why (notebooks 09 and 10 print it)."""
+    days = (ds.as_of - ds.events.first.normalize()).days + 1
+    configured = horizon_days or ds.config.churn.outcome_window_days
+    short = days < SHORT_HISTORY_DAYS
+    horizon = configured or (28 if short else 90)
+    window = (
+        f"churn within {horizon} days"
+        if configured
+        else f"churn within {horizon} days (churn.outcome_window_days is not set)"
+    )
+    if short:
+        week_end = "SUN" if ds.config.calendar.week_starts_on == "monday" else "SAT"
+        return Cadence(
+            "weekly",
+            f"W-{week_end}",
+            28,
+            horizon,
+            f"{days} days of events, under a year: weekly snapshots with four weeks of behaviour behind each, {window}",
+        )
+    return Cadence(
+        "monthly",
+        "ME",
+        90,
+        horizon,
+        f"{days} days of events: month-end snapshots with 90 days of behaviour behind each, {window}",
+    )
 
 
 def at(ds: Dataset, t: pd.Timestamp, config: HealthConfig, model=None) -> pd.DataFrame:
@@ -51,10 +98,10 @@ def scored(features: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
 
 
 def closed_dates(ds: Dataset, horizon_days: int) -> list[pd.Timestamp]:
-    """Month ends with 90 days of behaviour behind them whose outcome window (and grace) closed by as_of."""
-    last = ds.as_of - pd.Timedelta(days=horizon_days + ds.config.churn.grace_days)
-    first = ds.events.first.normalize() + HISTORY_BEHIND
-    return [t for t in pd.date_range(first, last, freq="ME") if t > first]
+    """Snapshot dates (``cadence``) with behaviour behind them whose outcome window (and grace) closed by as_of."""
+    plan = cadence(ds, horizon_days)
+    last = ds.as_of - pd.Timedelta(days=plan.horizon_days + ds.config.churn.grace_days)
+    return plan.dates(ds.events.first, last)
 
 
 def history(ds: Dataset, config: HealthConfig, horizon_days: int, model=None, progress: bool = False) -> pd.DataFrame:

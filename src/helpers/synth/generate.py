@@ -258,7 +258,7 @@ def dataset_yaml(prod: Product, scale: str, seed: int, n_events: int, events_fil
             "collaboration": prod.group("collaboration"),
         },
         "roles": {"weights": prod.role_weights, "default_weight": 1.0},
-        "churn": {"grace_days": 30, "outcome_window_days": 90},
+        "churn": {"grace_days": 30},
         "calendar": {"fiscal_year_start_month": 2, "week_starts_on": "monday"},
         "validation": {"orphan_events": "error"},
     }
