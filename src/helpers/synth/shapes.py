@@ -84,7 +84,7 @@ def one_user_per_account(f: Folder, end: date) -> None:
     keep = users.sort_values([acc, created, uid]).drop_duplicates(acc)
     f.write("users", users[users[uid].isin(keep[uid])])
     ids = ", ".join(f"'{u}'" for u in keep[uid])
-    f.rewrite_events(f"SELECT * FROM events WHERE \"{f.column('events', 'user_id')}\" IN ({ids})")
+    f.rewrite_events(f'SELECT * FROM events WHERE "{f.column("events", "user_id")}" IN ({ids})')
     if f.file("csm_labels").exists():
         labels = f.read("csm_labels")
         f.write("csm_labels", labels[labels[f.column("csm_labels", "user_id")].isin(keep[uid])])
@@ -123,7 +123,7 @@ def utc_offsets(f: Folder, end: date) -> None:
     """Event times written as local time with an offset (+02:00), small-table times with ``Z``."""
     ts = f.column("events", "timestamp")
     f.rewrite_events(
-        f"SELECT * REPLACE (strftime(\"{ts}\" + INTERVAL 2 HOUR, '%Y-%m-%dT%H:%M:%S+02:00') AS \"{ts}\") FROM events"
+        f'SELECT * REPLACE (strftime("{ts}" + INTERVAL 2 HOUR, \'%Y-%m-%dT%H:%M:%S+02:00\') AS "{ts}") FROM events'
     )
     for table, column in (("nps", "responded_at"), ("tickets", "opened_at")):
         if f.file(table).exists():
