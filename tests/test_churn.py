@@ -89,7 +89,8 @@ def test_flat_mode_cross_validates_a_messy_table(tmp_path):
     _run("10_churn_model.ipynb", tmp_path, **flat)
     _run("11_validation_report.ipynb", tmp_path)
     scores = pd.read_csv(tmp_path / "artifacts" / "churn_scores.csv")
-    assert list(scores.columns[:4]) == ["account_id", "churn_probability", "risk_band", "top_drivers"]
+    # keyed by the table's own id column, as every flat-mode artifact is
+    assert list(scores.columns[:4]) == ["Customer ID", "churn_probability", "risk_band", "top_drivers"]
     assert len(scores) == 300 and scores.churn_probability.between(0, 1).all()
     card = json.loads((tmp_path / "artifacts" / "churn_model.json").read_text())
     assert "Row number" not in card["features"] and "Region" not in card["features"]

@@ -19,10 +19,12 @@ churn       10-11          001                 history, inputs, model, scoring, 
 retention   12             001                 revenue (GRR, NRR, cohorts, MRR movements),
                                                activation (first 30 days)
 report      13, run        001, 002            executive, inputs, changes (month over month,
-                                               also for 07 and 09), pages (the run's HTML)
+                                               also for 07 and 09), pages (the run's HTML),
+                                               show (a section that steps aside, 09-11)
 plots       all            -                   style, figures, models, report
-synth       tests, sample  -                   the generator; planted and recovery are test
-                                               oracles, never imported by a monthly run
+synth       tests, sample  -                   the generator (flat: a labelled account export);
+                                               planted and recovery are test oracles, never
+                                               imported by a monthly run
 ==========  =============  ==================  ===============================================
 
 Top level: ``run`` (``python -m helpers.run``), ``paths``, ``artifacts`` (every artifact's name and

@@ -4,6 +4,11 @@ Each notebook in ``notebooks/`` runs in order under papermill with the same para
 (``dataset``, ``as_of``, ``run_dir``, plus any ``-p name value``). The run is written to
 ``<out>.partial`` and moved into place only when every notebook succeeds, so a failed
 run never damages the last good report at ``<out>``.
+
+Flat mode scores one exported account table instead of a dataset:
+``python -m helpers.run --table FILE --id-column NAME --label-column NAME --health-config YAML --out DIR``.
+The health score (09), the churn model (10) and its validation (11) run on it; the notebooks that
+need the multi-table dataset step aside, each with its reason in run.json.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import platform
 import shutil
 import sys
 import time
+from dataclasses import dataclass
+from datetime import date
 from importlib import metadata
 from pathlib import Path
 
@@ -26,9 +33,11 @@ from tqdm import tqdm
 
 from helpers import paths
 from helpers.churn import history as churn_data
-from helpers.data import contract, coverage
+from helpers.data import contract, coverage, flat_table
 from helpers.errors import ConfigError, DataContractError
 from helpers.expert import cohorts
+from helpers.health import inputs as health_inputs
+from helpers.health.config import load as load_health_config
 from helpers.report import pages as report
 
 PACKAGES = (
@@ -46,8 +55,70 @@ PACKAGES = (
 )
 
 
-# What a notebook may declare in its metadata (``workbook.requires``): name -> why-not check.
-REQUIREMENTS = {"expert_labels": cohorts.unusable_reason, "churn_history": churn_data.unusable_reason}
+@dataclass
+class FlatSource:
+    """A flat run's input: one exported account table and its column roles, checked before the run."""
+
+    table: Path
+    id_column: str
+    label_column: str
+    health_config: Path
+    rows: flat_table.FlatTable  # the cleaned, labelled table (flat_table.load)
+
+
+def _satisfied(ds) -> None:
+    return None  # every dataset has the required tables (the data contract checked them)
+
+
+def _no_dataset(flat: FlatSource) -> str:
+    return (
+        f"flat mode: this notebook checks the multi-table dataset; {flat.table.name} was checked before the run "
+        "instead (one row per id, a readable label); run with --dataset for the data contract"
+    )
+
+
+def _no_event_log(flat: FlatSource) -> str:
+    return (
+        f"flat mode: needs the users and the event log (a --dataset); {flat.table.name} has one row per "
+        "account and no events, so user tags, measures and the account rollup do not apply"
+    )
+
+
+def _no_subscriptions(flat: FlatSource) -> str:
+    return (
+        f"flat mode: needs subscriptions over time (start and end dates, MRR: a --dataset); {flat.table.name} is "
+        "one row per account, not a history, so retention, ARR and renewals do not apply"
+    )
+
+
+def _no_portfolio(flat: FlatSource) -> str:
+    return (
+        "flat mode: the executive summary needs ARR, renewal dates and activity over time (a --dataset); "
+        f"index.html opens on the health score (09) and the churn model's validation (11) of {flat.table.name} "
+        "instead"
+    )
+
+
+# What a notebook may declare in its metadata (``workbook.requires``): name -> why-not check, for a dataset
+# (``contract.Dataset``) and for one flat table (``FlatSource``).
+REQUIREMENTS = {
+    "dataset": _satisfied,
+    "event_log": _satisfied,
+    "subscriptions": _satisfied,
+    "portfolio": _satisfied,
+    "expert_labels": cohorts.unusable_reason,
+    "churn_history": churn_data.unusable_reason,
+}
+FLAT_REQUIREMENTS = {
+    "dataset": _no_dataset,
+    "event_log": _no_event_log,
+    "subscriptions": _no_subscriptions,
+    "portfolio": _no_portfolio,
+    "expert_labels": _no_event_log,
+    "churn_history": lambda flat: flat_table.unusable_reason(flat.rows, flat.table.name, flat.label_column),
+}
+FLAT_PARAMETERS = ("account_table", "id_column", "label_column", "health_config")  # only where declared
+AS_EXPORTED = "as exported"  # a flat run's as_of label when none is given: the table as it is, no cut
 
 
 class RunFailed(RuntimeError):
@@ -68,12 +139,10 @@ def run(
 ) -> Path:
     out = Path(out).resolve()
     ds = contract.load_dataset(dataset, as_of)  # bad input fails here, before anything is written
-    tmp = out.with_name(out.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    for sub in ("notebooks", "html", "artifacts"):
-        (tmp / sub).mkdir(parents=True)
+    tmp = _fresh(out)
     params = {"dataset": str(dataset), "as_of": as_of, "run_dir": str(tmp), **(extra or {})}
     record = {
+        "mode": "dataset",
         "parameters": params | {"run_dir": str(out)},
         "versions": _versions(),
         "inputs": _fingerprints(paths.dataset_dir(dataset)),
@@ -81,9 +150,106 @@ def run(
         "notebooks": [],
         "status": "running",
     }
+    return _execute(ds, params, record, tmp, out, notebooks_dir, progress)
+
+
+def run_flat(
+    table: str | Path,
+    id_column: str,
+    label_column: str,
+    health_config: str | Path,
+    out: str | Path,
+    as_of: str = "",
+    extra: dict | None = None,
+    notebooks_dir: Path = paths.NOTEBOOKS,
+    progress: bool = True,
+) -> Path:
+    """Flat mode: one exported account table (one row per account, a churn label) instead of a dataset.
+
+    Relative paths are read from the working directory. ``as_of`` is only a label (the table is taken
+    as exported: nothing is cut); without it the run says "as exported", never today's date, so the
+    same files give the same run."""
+    out = Path(out).resolve()
+    flat = check_flat(table, id_column, label_column, health_config, as_of)  # before anything is written
+    tmp = _fresh(out)
+    params = {
+        "dataset": "",
+        "as_of": as_of,
+        "run_dir": str(tmp),
+        "account_table": str(flat.table),
+        "id_column": id_column,
+        "label_column": label_column,
+        "health_config": str(flat.health_config),
+        **(extra or {}),
+    }
+    record = {
+        "mode": "flat",
+        "parameters": params | {"run_dir": str(out)},
+        "as_of": as_of or AS_EXPORTED,
+        "versions": _versions(),
+        "inputs": {p.name: _sha256(p) for p in (flat.table, flat.health_config)},
+        "assumptions": _flat_assumptions(flat),
+        "notebooks": [],
+        "status": "running",
+    }
+    about = {"source": flat.table.name, "as_of": as_of or AS_EXPORTED}
+    return _execute(flat, params, record, tmp, out, notebooks_dir, progress, about)
+
+
+def check_flat(table, id_column: str, label_column: str, health_config, as_of: str = "") -> FlatSource:
+    """Every check on a flat run's input, before anything is written: the health configuration, the table
+    (it exists, has the id and label columns, one row per id, yes/no-like labels with both outcomes) and
+    the optional as_of label. A problem is a ``ConfigError`` or ``DataContractError`` naming what is wrong."""
+    if not health_config:
+        raise ConfigError(
+            "--table needs --health-config: a YAML that gives each column its component, direction and "
+            "normalisation (see data/examples/usage_export_health.yaml)"
+        )
+    if as_of:
+        try:
+            date.fromisoformat(as_of)
+        except ValueError:
+            raise ConfigError(
+                f"--as-of '{as_of}': expected a date (YYYY-MM-DD), or nothing for 'as exported'"
+            ) from None
+    table, config = Path(table).expanduser().resolve(), Path(health_config).expanduser().resolve()
+    health_inputs.flat(str(table), str(config), id_column)  # the table's file, id column, ids; the configuration
+    rows = flat_table.load(table, id_column, label_column)  # the label column and its values
+    return FlatSource(table, id_column, label_column, config, rows)
+
+
+def _flat_assumptions(flat: FlatSource) -> list[str]:
+    configured = load_health_config(flat.health_config)
+    replaced = (
+        f"; it replaces the health configuration's id_column '{configured.id_column}'"
+        if configured.id_column != flat.id_column
+        else ""
+    )
+    unlabelled = "".join(f"; {a} (no label)" for a in flat.rows.notes[flat.rows.notes.kind == "label"].action)
+    return [
+        f"flat mode: {flat.table.name} taken as exported (one row per account, no as_of cut, no history)",
+        f"accounts are identified by column '{flat.id_column}' (--id-column{replaced})",
+        f"churn label: column '{flat.label_column}', {int(flat.rows.y.sum())} churned and "
+        f"{int((~flat.rows.y).sum())} retained{unlabelled}",
+        f"health configuration: {flat.health_config.name}, {len(configured.components)} component(s)",
+    ]
+
+
+def _fresh(out: Path) -> Path:
+    """The run's temporary folder, ``<out>.partial``, empty with its subfolders."""
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    for sub in ("notebooks", "html", "artifacts"):
+        (tmp / sub).mkdir(parents=True)
+    return tmp
+
+
+def _execute(source, params, record, tmp: Path, out: Path, notebooks_dir, progress, about=None) -> Path:
+    """Every notebook in order (or skipped, saying why), the report pages, run.json; then into place.
+    ``about`` heads the report pages (source, as_of; a dataset run's come from its data contract)."""
     for nb in tqdm(notebooks(notebooks_dir), desc="notebooks", unit="nb", disable=not progress):
         t0 = time.perf_counter()
-        reason = skip_reason(nb, ds)
+        reason = skip_reason(nb, source)
         if reason:
             record["notebooks"].append({"notebook": nb.name, "seconds": 0.0, "status": "skipped", "reason": reason})
             continue
@@ -91,7 +257,7 @@ def run(
             pm.execute_notebook(
                 nb,
                 tmp / "notebooks" / nb.name,
-                parameters=params,
+                parameters=_for_notebook(nb, params),
                 kernel_name="python3",
                 cwd=str(nb.parent),
                 progress_bar=False,
@@ -112,20 +278,29 @@ def run(
             _finish(tmp, record, "failed")
             raise RunFailed(f"{message}\nPartial run kept in {tmp}; {out} is untouched.") from None
         record["notebooks"].append({"notebook": nb.name, "seconds": round(time.perf_counter() - t0, 2), "status": "ok"})
-    report.render(tmp, skipped={n["notebook"]: n["reason"] for n in record["notebooks"] if n["status"] == "skipped"})
+    skipped = {n["notebook"]: n["reason"] for n in record["notebooks"] if n["status"] == "skipped"}
+    report.render(tmp, skipped=skipped, about=about)
     _finish(tmp, record, "ok")
     _swap_into_place(tmp, out)
     return out
 
 
 def skip_reason(nb: Path, ds) -> str | None:
-    """Why a notebook steps aside on this dataset (its metadata ``workbook.requires``), or None."""
+    """Why a notebook steps aside on this dataset, or this flat table (its metadata ``workbook.requires``),
+    or None."""
     needs = nbformat.read(nb, as_version=4).metadata.get("workbook", {}).get("requires", [])
+    checks = FLAT_REQUIREMENTS if isinstance(ds, FlatSource) else REQUIREMENTS
     for need in needs:
-        reason = REQUIREMENTS[need](ds)
+        reason = checks[need](ds)
         if reason:
             return reason
     return None
+
+
+def _for_notebook(nb: Path, params: dict) -> dict:
+    """The run's parameters, less the flat-mode ones this notebook does not declare (09, 10 read them)."""
+    declared = pm.inspect_notebook(str(nb))
+    return {k: v for k, v in params.items() if k not in FLAT_PARAMETERS or k in declared}
 
 
 def _finish(tmp: Path, record: dict, status: str) -> None:
@@ -155,22 +330,36 @@ def _fingerprints(root: Path) -> dict:
     """sha256 of every input file (ground truth excluded: the run never reads it)."""
     prints = {}
     for f in sorted(p for p in root.rglob("*") if p.is_file() and "truth" not in p.relative_to(root).parts):
-        h = hashlib.sha256()
-        with f.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        prints[str(f.relative_to(root))] = h.hexdigest()
+        prints[str(f.relative_to(root))] = _sha256(f)
     return prints
+
+
+def _sha256(f: Path) -> str:
+    h = hashlib.sha256()
+    with f.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m helpers.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--dataset", required=True, help='dataset folder, or "sample"')
-    ap.add_argument("--as-of", required=True, help="last day of data the run may see (YYYY-MM-DD)")
+    source = ap.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", help='dataset folder, or "sample"')
+    source.add_argument("--table", help="flat mode: one exported account table (CSV, one row per account)")
+    ap.add_argument(
+        "--as-of",
+        default="",
+        help="last day of data the run may see (YYYY-MM-DD); in flat mode optional, a label only",
+    )
     ap.add_argument("--out", required=True, help="run folder to write (replaced only on success)")
     ap.add_argument("--previous", default="", help="last month's run folder, for month-over-month comparisons")
+    flat = ap.add_argument_group("flat mode (with --table)")
+    flat.add_argument("--id-column", default="account_id", help="the table's account id column")
+    flat.add_argument("--label-column", default="churned", help="the churn label column (yes/no, true/false, 1/0)")
+    flat.add_argument("--health-config", default="", help="health YAML naming each column's component")
     ap.add_argument(
         "-p",
         nargs=2,
@@ -181,11 +370,25 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--notebooks", default=str(paths.NOTEBOOKS), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.dataset and not args.as_of:
+        ap.error("--dataset needs --as-of (the last day of data the run may see, YYYY-MM-DD)")
     extra = {name: yaml.safe_load(value) for name, value in args.p}
     if args.previous:
         extra["previous_run"] = str(Path(args.previous).resolve())
     try:
-        out = run(args.dataset, args.as_of, args.out, extra, Path(args.notebooks))
+        if args.table:
+            out = run_flat(
+                args.table,
+                args.id_column,
+                args.label_column,
+                args.health_config,
+                args.out,
+                as_of=args.as_of,
+                extra=extra,
+                notebooks_dir=Path(args.notebooks),
+            )
+        else:
+            out = run(args.dataset, args.as_of, args.out, extra, Path(args.notebooks))
     except (DataContractError, ConfigError) as exc:
         print(f"bad input: {exc}", file=sys.stderr)
         return 2

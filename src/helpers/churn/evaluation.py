@@ -20,6 +20,7 @@ PSI_WATCH, PSI_ALERT = 0.10, 0.25
 BANDS = (0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 SEGMENT_FIGURES = ["n", "churned", "churn_rate", "mean_probability", "auc_roc", "note"]  # by_segment, per segment
 COMPARISON_COLUMNS = ["metric", "previous", "current", "change"]  # compare_previous
+DRIFT_COLUMNS = ["feature", "psi", "status"]  # drift
 
 
 def headline(y, p, groups, seed: int, draws: int = 500) -> pd.DataFrame:
@@ -137,8 +138,22 @@ def by_segment(table: pd.DataFrame, segment: str = "segment") -> pd.DataFrame:
 def segment_note(segments: pd.DataFrame) -> str:
     """What the per-segment table holds, or why it is empty."""
     if segments.empty:
-        return "no segment on the held-out predictions (flat mode, or no segment column): no figures per segment"
+        return (
+            "no segment on the held-out predictions (no segment column; a flat table names one as "
+            "segment_column in its health configuration): no figures per segment"
+        )
     return f"{len(segments)} segment(s), each judged on its own held-out predictions"
+
+
+def segment_gap(segments: pd.DataFrame) -> str:
+    """Why the section per segment steps aside ('' when there are segments)."""
+    return segment_note(segments) if segments.empty else ""
+
+
+def accounts(holdout: pd.DataFrame) -> pd.Series:
+    """The held-out predictions' account ids: their first column (account_id, or a flat table's own id
+    column; ``churn.scoring.holdout_table``), for bootstrap draws by account."""
+    return holdout.iloc[:, 0]
 
 
 def score_outcome(table: pd.DataFrame) -> pd.DataFrame:
@@ -178,10 +193,22 @@ def psi(expected: pd.Series, actual: pd.Series, bins: int = 10) -> float:
     return float(((sa - se) * np.log(sa / se)).sum())
 
 
-def drift(train: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """PSI of every feature, scoring period against training period, with a status."""
+def drift_gap(card: dict) -> str:
+    """Why drift cannot be measured ('' when it can): a flat table is one period, so its scoring data is
+    its training data, and comparing them would only compare the table with itself."""
+    if card.get("evaluation") == "cross_validation":
+        return "one flat table is one period: drift needs a training period and a later scoring period"
+    return ""
+
+
+def drift(train: pd.DataFrame, current: pd.DataFrame, card: dict | None = None) -> pd.DataFrame:
+    """PSI of every feature, scoring period against training period, with a status; no rows (the same
+    columns) when there is no second period (``drift_gap`` of the model's ``card`` says why)."""
+    if card is not None and drift_gap(card):
+        return pd.DataFrame(columns=DRIFT_COLUMNS)
     rows = [{"feature": c, "psi": round(psi(train[c], current[c]), 4)} for c in train.columns if c in current]
-    out = pd.DataFrame(rows).sort_values("psi", ascending=False, kind="stable").reset_index(drop=True)
+    out = pd.DataFrame(rows, columns=["feature", "psi"])
+    out = out.sort_values("psi", ascending=False, kind="stable").reset_index(drop=True)
     out["status"] = np.select([out.psi >= PSI_ALERT, out.psi >= PSI_WATCH], ["alert: shifted", "watch"], "stable")
     return out
 

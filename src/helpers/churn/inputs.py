@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import paths
+from helpers import artifacts, paths
 from helpers.churn import history as churn_data
 from helpers.churn import model as churn_model
 from helpers.data import contract, flat_table
 from helpers.expert import model as expert_model
+from helpers.health import config as health_config
 from helpers.health import inputs as health_inputs
 from helpers.health import snapshots
 from helpers.health.config import HealthConfig
@@ -38,6 +39,12 @@ class ChurnProblem:
     ds: contract.Dataset | None = None
     history: pd.DataFrame | None = None  # every closed snapshot, before the split
     horizon_days: int = 0  # the outcome window (dataset mode)
+    id_column: str = "account_id"  # the accounts' id: account_id, or (flat mode) the table's own
+
+    @property
+    def ids(self) -> pd.Series:
+        """The id of every training row (an account, or an account at a snapshot)."""
+        return self.train[self.id_column]
 
     def X(self, part: str) -> pd.DataFrame:
         return churn_model.design(getattr(self, part), self.features, self.segments)
@@ -46,7 +53,7 @@ class ChurnProblem:
         return getattr(self, part).churned.astype(bool)
 
     def groups(self) -> pd.Series | None:
-        return self.train.account_id if self.mode == "dataset" else None
+        return self.ids if self.mode == "dataset" else None
 
 
 def load(
@@ -64,7 +71,7 @@ def load(
     progress: bool = False,
 ) -> ChurnProblem:
     if account_table:
-        return _flat(account_table, id_column, label_column)
+        return _flat(account_table, id_column, label_column, health_config, run_dir)
     ds = contract.load_dataset(dataset, as_of)
     plan = snapshots.cadence(ds, horizon_days)
     horizon = plan.horizon_days
@@ -91,16 +98,36 @@ def load(
     )
 
 
-def _flat(account_table: str, id_column: str, label_column: str) -> ChurnProblem:
-    t = flat_table.load(paths.dataset_dir(account_table), id_column, label_column)
-    too_few = min(int(t.y.sum()), int((~t.y).sum()))
-    if too_few < 5:
-        raise churn_data.ChurnDataError(
-            f"{Path(account_table).name}: column '{label_column}': {int(t.y.sum())} churned and {int((~t.y).sum())} "
-            "retained account(s); expected at least 5 of each for cross-validation"
-        )
-    table = t.X.assign(account_id=t.ids, churned=t.y)
-    return ChurnProblem("flat", "cross_validation", table, None, table, list(t.X.columns), [], notes=t.notes)
+def _flat(account_table: str, id_column: str, label_column: str, config_path: str, run_dir: Path) -> ChurnProblem:
+    """The labelled table, cleaned (``flat_table.load``), keyed by its own id column. With a health
+    configuration whose ``segment_column`` is in the table, each row carries its segment (for notebook
+    11's figures per segment); with notebook 09's ``account_health.csv`` in the run, its health score
+    (for the score's verdict on the same outcomes; never a feature)."""
+    path = paths.dataset_dir(account_table)
+    t = flat_table.load(path, id_column, label_column)
+    reason = flat_table.unusable_reason(t, path.name, label_column)
+    if reason:
+        raise churn_data.ChurnDataError(reason)
+    table = t.X.assign(**{id_column: t.ids, "churned": t.y})
+    config = health_config.load(paths.dataset_dir(config_path)) if config_path else None
+    if config is not None and config.segment_column:
+        raw = flat_table.read(path, id_column).set_index(id_column)
+        table["segment"] = t.ids.map(raw[config.segment_column]) if config.segment_column in raw else None
+    health = artifacts.optional(run_dir, "account_health.csv")
+    if health is not None and id_column in health:
+        table["health_score"] = t.ids.map(health.set_index(health[id_column].astype(str)).health_score)
+    return ChurnProblem(
+        "flat",
+        "cross_validation",
+        table,
+        None,
+        table,
+        list(t.X.columns),
+        [],
+        config,
+        notes=t.notes,
+        id_column=id_column,
+    )
 
 
 def describe(problem: ChurnProblem) -> pd.DataFrame:

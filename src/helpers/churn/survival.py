@@ -22,6 +22,8 @@ EVENTS_PER_COVARIATE = 10  # the usual rule of thumb for a stable hazard model
 CURVE_COLUMNS = ["days", "retained", "ci_low", "ci_high", "at_risk", "n"]  # kaplan_meier, after the group
 HAZARD_COLUMNS = ["covariate", "hazard_ratio_per_sd", "ci_low", "ci_high", "p_value"]  # hazard_model
 
+FLAT_GAP = "flat mode: no history to follow"  # by_health_tier_for: no subscriptions over time
+
 
 def censored(start, end: pd.Series, as_of: pd.Timestamp, grace_days: int) -> tuple[pd.Series, pd.Series]:
     """Days followed and whether churn was seen: a spell end counts once the grace period after it has
@@ -126,19 +128,21 @@ def by_health_tier(
 
 def by_health_tier_for(problem: ChurnProblem, lookback_days: int = 365) -> dict:
     """``by_health_tier`` on notebook 10's history; in flat mode (no history to follow) the same keys with
-    empty tables (their columns, no rows), no start date, and a note saying why."""
+    empty tables (their columns, no rows), no start date, and a note saying why. ``gap`` is that reason
+    (the section steps aside), "" when there is a history."""
     if problem.ds is None:
-        cohort = ["account_id", "tier", "health_score", "segment", "days", "churned"]
+        cohort = [problem.id_column, "tier", "health_score", "segment", "days", "churned"]
         return {
             "start": pd.NaT,
             "cohort": pd.DataFrame(columns=cohort),
             "curves": pd.DataFrame(columns=["tier", *CURVE_COLUMNS]),
             "retention": pd.DataFrame(columns=["tier", "accounts", "retained_90d", "retained_180d"]),
             "hazards": pd.DataFrame(columns=HAZARD_COLUMNS),
-            "note": "flat mode: no history to follow",
+            "note": FLAT_GAP,
+            "gap": FLAT_GAP,
         }
     ds = problem.ds
-    return by_health_tier(
+    found = by_health_tier(
         problem.history,
         ds.tables["subscriptions"],
         ds.as_of,
@@ -146,3 +150,4 @@ def by_health_tier_for(problem: ChurnProblem, lookback_days: int = 365) -> dict:
         [t.name for t in problem.config.tiers],
         lookback_days,
     )
+    return {**found, "gap": ""}

@@ -32,15 +32,19 @@ class FlatTable:
     notes: pd.DataFrame  # column, kind, action, reason
 
 
-def load(path: str | Path, id_column: str, label_column: str) -> FlatTable:
+def read(path: str | Path, id_column: str, label_column: str = "") -> pd.DataFrame:
+    """The table as stripped text, checked: the file exists, the id (and label) column is there, and
+    every id appears once. Each problem is a ``DataContractError`` naming the file, column and rows."""
     path = Path(path)
+    if not path.is_file():
+        raise DataContractError(f"{path}: account table not found; expected a CSV file with one row per account")
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     name = path.name
-    for col in (id_column, label_column):
-        if col not in raw:
+    for col, role in ((id_column, "id"), (label_column, "label")):
+        if col and col not in raw:
             raise DataContractError(
                 f"{name}: missing column '{col}' (found: {', '.join(raw.columns)}); expected the "
-                f"{'id' if col == id_column else 'label'} column named by the parameters"
+                f"{role} column named by the parameters"
             )
     raw = raw.apply(lambda s: s.str.strip())
     dup = raw[id_column].duplicated(keep=False)
@@ -50,6 +54,37 @@ def load(path: str | Path, id_column: str, label_column: str) -> FlatTable:
                 name, id_column, np.flatnonzero(dup), raw[id_column][dup], f"each {id_column} once (duplicates)"
             )
         )
+    return raw
+
+
+def typed(raw: pd.DataFrame, id_column: str) -> pd.DataFrame:
+    """``read``'s text with every column that reads as numbers (currency signs, thousands separators,
+    percent signs and blanks handled) made numeric; the id column and text columns stay text."""
+    out = raw.copy()
+    for col in raw.columns.drop(id_column):
+        present = ~raw[col].str.lower().isin(BLANK)
+        numbers = _numbers(raw[col])
+        numeric = present.any() and (numbers.notna() & present).sum() >= NUMERIC_SHARE * present.sum()
+        out[col] = numbers if numeric else raw[col].where(present)
+    return out
+
+
+def unusable_reason(t: FlatTable, name: str, label_column: str, at_least: int = 5) -> str | None:
+    """Why no churn model can be fitted on this table (fewer than ``at_least`` churned or retained
+    accounts for cross-validation), or None when one can."""
+    churned, retained = int(t.y.sum()), int((~t.y).sum())
+    if min(churned, retained) < at_least:
+        return (
+            f"{name}: column '{label_column}': {churned} churned and {retained} retained account(s); "
+            f"expected at least {at_least} of each for cross-validation"
+        )
+    return None
+
+
+def load(path: str | Path, id_column: str, label_column: str) -> FlatTable:
+    path = Path(path)
+    raw = read(path, id_column, label_column)
+    name = path.name
     y, unlabelled = _labels(raw[label_column], name, label_column)
     notes = (
         []

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import paths
-from helpers.data import contract
+from helpers.data import contract, flat_table
 from helpers.errors import ConfigError, DataContractError
 from helpers.expert import tagging
 from helpers.health import config as health_config
@@ -30,9 +30,18 @@ class HealthInputs:
     source: str = ""
 
 
-def load(dataset: str, as_of: str, run_dir: Path, account_table: str = "", config_path: str = "") -> HealthInputs:
+def load(
+    dataset: str,
+    as_of: str,
+    run_dir: Path,
+    account_table: str = "",
+    config_path: str = "",
+    id_column: str = "",
+) -> HealthInputs:
+    """The accounts to score. Flat mode (``account_table``): the table's id column is ``id_column`` when
+    given, else the health configuration's ``id_column``."""
     if account_table:
-        return _flat(account_table, config_path)
+        return flat(account_table, config_path, id_column)
     ds = contract.load_dataset(dataset, as_of)
     config, source = config_for(ds, config_path)
     return HealthInputs(account_features.snapshot(ds, tagging.for_run(ds, run_dir)), config, "dataset", ds, source)
@@ -56,27 +65,23 @@ def config_for(ds: contract.Dataset, config_path: str = "") -> tuple[health_conf
     ), source
 
 
-def _flat(account_table: str, config_path: str) -> HealthInputs:
+def flat(account_table: str, config_path: str, id_column: str = "") -> HealthInputs:
+    """One exported account table, checked (``flat_table.read``: the file, the id column, one row per id)
+    and scored with the given configuration, whose ``id_column`` ``id_column`` overrides when given."""
     if not config_path:
         raise ConfigError(
             "account_table is set but health_config is not: flat mode needs a YAML that gives each "
             "column its component, direction and normalisation (see data/examples/)"
         )
     path = paths.dataset_dir(account_table)
-    if not path.exists():
-        raise DataContractError(f"{path}: account table not found")
     config = health_config.load(paths.dataset_dir(config_path))
-    table = pd.read_csv(path)
-    if config.id_column not in table:
+    config = config.model_copy(update={"id_column": id_column}) if id_column else config
+    table = flat_table.typed(flat_table.read(path, config.id_column), config.id_column)
+    metrics = [m for comp in config.components.values() for m in comp.metrics]
+    if not any(m in table for m in metrics):
         raise DataContractError(
-            f"{path.name}: missing id column '{config.id_column}' (found: {', '.join(table.columns)}); "
-            "expected the column named by id_column in the health configuration"
-        )
-    dupes = table[config.id_column][table[config.id_column].duplicated()]
-    if len(dupes):
-        raise DataContractError(
-            f"{path.name}: column '{config.id_column}': {len(dupes)} duplicated id(s) "
-            f"({', '.join(map(str, dupes.head(3)))}); expected one row per account"
+            f"{path.name}: none of the health configuration's sub-metrics ({', '.join(metrics)}) is a column "
+            f"(found: {', '.join(table.columns)}); expected the columns named under components in {config_path}"
         )
     return HealthInputs(table, config, "flat", None, config_path)
 

@@ -45,16 +45,20 @@ def tag_movers(before: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataFrame:
 
 
 def alert_changes(before: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataFrame:
-    """Alerts up now that were not last month ('new'), and last month's that cleared ('resolved')."""
-    before = before if before is not None else pd.DataFrame(columns=ALERT_COLUMNS)
-    key = ["account_id", "alert"]
-    merged = now[ALERT_COLUMNS].merge(
+    """Alerts up now that were not last month ('new'), and last month's that cleared ('resolved').
+
+    Keyed by the alerts' id column, their first (``alerts.evaluate`` names it after the health
+    configuration's ``id_column``: account_id for a dataset, the table's own in flat mode)."""
+    columns = [now.columns[0], *ALERT_COLUMNS[1:]]
+    before = before if before is not None else pd.DataFrame(columns=columns)
+    key = [columns[0], "alert"]
+    merged = now[columns].merge(
         before[[*key, "severity"]], on=key, how="outer", suffixes=("", "_before"), indicator=True
     )
     merged["change"] = merged._merge.astype(str).map({"left_only": "new", "right_only": "resolved", "both": "open"})
     merged["severity"] = merged.severity.fillna(merged.severity_before)
-    out = merged[merged.change != "open"][["change", *ALERT_COLUMNS]]
-    return out.sort_values(["change", "severity", "account_id", "alert"], kind="stable").reset_index(drop=True)
+    out = merged[merged.change != "open"][["change", *columns]]
+    return out.sort_values(["change", "severity", *key], kind="stable").reset_index(drop=True)
 
 
 def alert_summary(changes: pd.DataFrame) -> str:

@@ -2,6 +2,8 @@
 
 index.html opens on the executive summary (the pages whose notebooks hide their code),
 with a bar linking to the action lists, the contents (every notebook) and the artifacts.
+Without an executive summary (a flat run: notebook 13 needs the dataset), it opens on a
+front page built from the health score (09) and the churn model's validation (11).
 """
 
 from __future__ import annotations
@@ -42,19 +44,100 @@ ACTION_COLUMNS = {
 }
 
 
-def render(run_dir: Path, skipped: dict[str, str] | None = None) -> None:
+def render(run_dir: Path, skipped: dict[str, str] | None = None, about: dict | None = None) -> None:
+    """The run's pages. ``about`` (source, as_of) heads the contents and the front page; without it they
+    read the data contract's."""
     pages = [_notebook_page(run_dir, nb) for nb in sorted((run_dir / "notebooks").glob("*.ipynb"))]
     # The executive pages (code hidden) lead; the method's notebooks follow in order.
     pages.sort(key=lambda p: (not p["executive"], p["stem"]))
     has_actions = _action_lists(run_dir)
-    (run_dir / "contents.html").write_text(_contents(run_dir, pages, skipped or {}, has_actions), encoding="utf-8")
+    about = about or _about(run_dir)
+    contents = _contents(run_dir, pages, skipped or {}, has_actions, about)
+    (run_dir / "contents.html").write_text(contents, encoding="utf-8")
     front = next((p for p in pages if p["executive"]), None)
     index = (
         _with_nav(front["body"], _nav(pages, has_actions, skipped or {}))
         if front
-        else (run_dir / "contents.html").read_text(encoding="utf-8")
+        else _front_page(run_dir, pages, skipped or {}, about)
     )
     (run_dir / "index.html").write_text(index, encoding="utf-8")
+
+
+def _about(run_dir: Path) -> dict:
+    contract = artifacts.path(run_dir, "data_contract.json")
+    params = json.loads(contract.read_text()) if contract.exists() else {}
+    return {"source": params.get("dataset", ""), "as_of": params.get("as_of", "")}
+
+
+def _front_page(run_dir: Path, pages, skipped: dict[str, str], about: dict) -> str:
+    """index.html without an executive summary: the health tiers (09) and the churn model's verdict (11),
+    linking to their pages, then what stepped aside and why."""
+    links = [f'<a href="html/{p["stem"]}.html">{html.escape(p["title"])}</a>' for p in pages]
+    links += ['<a href="contents.html">All notebooks and artifacts</a>', '<a href="run.json">run.json</a>']
+    nav = f'<nav style="{NAV_STYLE}"><strong>Report</strong> &middot; ' + " &middot; ".join(links) + "</nav>"
+    stems = {p["stem"][:2]: p["stem"] for p in pages}
+    sections = [_health_section(run_dir, stems.get("09")), _validation_section(run_dir, stems.get("11"))]
+    aside = "".join(f"<li>{html.escape(Path(nb).stem)}: {html.escape(why)}</li>" for nb, why in sorted(skipped.items()))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Customer Health Workbook: {html.escape(about["source"])}</title>
+<style>{STYLE}</style></head><body>{nav}
+<h1>Customer Health Workbook</h1>
+<p class="meta">{html.escape(about["source"])} &middot; {html.escape(_as_of_words(about["as_of"]))}</p>
+{"".join(s for s in sections if s) or "<p>No notebook of this run scored accounts.</p>"}
+{f"<section><h2>Stepped aside</h2><ul>{aside}</ul></section>" if aside else ""}
+</body></html>
+"""
+
+
+def _as_of_words(as_of: str) -> str:
+    return as_of if not as_of or not as_of[:1].isdigit() else f"as of {as_of}"
+
+
+def _health_section(run_dir: Path, stem: str | None) -> str:
+    health = artifacts.optional(run_dir, "account_health.csv")
+    if health is None or stem is None:
+        return ""
+    tiers = health.groupby("tier").health_score.agg(["size", "mean"]).sort_values("mean", ascending=False)
+    table = pd.DataFrame(
+        {
+            "health tier": tiers.index,
+            "accounts": tiers["size"].to_numpy(),
+            "share": [f"{100 * n / len(health):.0f} %" for n in tiers["size"]],
+            "average health": tiers["mean"].round(1).to_numpy(),
+        }
+    )
+    return (
+        f"<section><h2>Health</h2><p>{len(health):,} account(s) scored, average health "
+        f"{health.health_score.mean():.1f}. Scores, tiers, drivers and actions: "
+        f'<a href="html/{stem}.html">the health score</a> '
+        f'(<a href="artifacts/account_health.csv">account_health.csv</a>).</p>'
+        f"{table.to_html(index=False, border=0)}</section>"
+    )
+
+
+def _validation_section(run_dir: Path, stem: str | None) -> str:
+    where = artifacts.path(run_dir, "validation.json")
+    if not where.exists() or stem is None:
+        return ""
+    v = json.loads(where.read_text())
+    judged = str(v.get("evaluation", "")).replace("_", " ")
+    figures = pd.DataFrame(
+        [
+            ("AUC-ROC", f"{v['auc_roc']:.3f}"),
+            ("PR-AUC", f"{v['pr_auc']:.3f}"),
+            ("top-decile lift", f"{v['lift_top_decile']:.1f}x"),
+            ("mean calibration error", f"{v['calibration_error']:.1f} points"),
+            ("predictions judged (churned)", f"{v['n']:,} ({v['positives']:,})"),
+        ],
+        columns=["figure", "value"],
+    )
+    advice = "".join(f"<li>{html.escape(r)}</li>" for r in v.get("recommendations", []))
+    return (
+        f"<section><h2>Churn model</h2><p>Model {html.escape(str(v.get('model', '')))}, judged by {judged} on "
+        f'predictions it never learned from: <a href="html/{stem}.html">the validation report</a> '
+        f'(<a href="artifacts/validation.json">validation.json</a>).</p>'
+        f"{figures.to_html(index=False, border=0)}<ul>{advice}</ul></section>"
+    )
 
 
 def _notebook_page(run_dir: Path, nb_path: Path) -> dict:
@@ -139,9 +222,7 @@ churn model ran). Also as <a href="../artifacts/csm_actions.csv">csm_actions.csv
     return True
 
 
-def _contents(run_dir: Path, pages, skipped: dict[str, str], has_actions: bool) -> str:
-    contract = artifacts.path(run_dir, "data_contract.json")
-    params = json.loads(contract.read_text()) if contract.exists() else {}
+def _contents(run_dir: Path, pages, skipped: dict[str, str], has_actions: bool, about: dict) -> str:
     items = [
         f'<li><a href="html/{p["stem"]}.html">{html.escape(p["title"])}</a> '
         f'<small>(<a href="notebooks/{p["stem"]}.ipynb">notebook</a>)</small></li>'
@@ -163,10 +244,10 @@ def _contents(run_dir: Path, pages, skipped: dict[str, str], has_actions: bool) 
     )
     nl = "\n"
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Customer Health Workbook: {html.escape(str(params.get("as_of", "")))}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Customer Health Workbook: {html.escape(about["as_of"])}</title>
 <style>{STYLE}</style></head><body>
 <h1>Customer Health Workbook</h1>
-<p class="meta">{html.escape(str(params.get("dataset", "")))} &middot; as of {html.escape(str(params.get("as_of", "")))}</p>
+<p class="meta">{html.escape(about["source"])} &middot; {html.escape(_as_of_words(about["as_of"]))}</p>
 <h2>Pages</h2><ol>
 {nl.join(items)}
 </ol>
