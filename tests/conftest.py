@@ -1,8 +1,11 @@
 import shutil
 
+import duckdb
 import pytest
 
 from helpers import paths
+from helpers.data import contract
+from helpers.data.timecut import cutoff
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +22,35 @@ def tiny_copy(tiny, tmp_path):
     return dst
 
 
-DATASET_FIXTURES = {"tiny", "tiny_copy", "first_run", "june_run", "sample_runs", "sample", "shaped_run"}
+def _cut_copy(src, dst, as_of):
+    """The dataset with everything after as_of physically removed (and facts learned later blanked)."""
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("truth"))
+    ds = contract.load_dataset(src, as_of)
+    for name, table in ds.tables.items():
+        table.to_csv(dst / ds.files[name].name, index=False)
+    events = ds.files["events"]
+    duckdb.sql(
+        f"COPY (SELECT * FROM read_parquet('{events}') WHERE timestamp < TIMESTAMP '{cutoff(as_of)}') "
+        f"TO '{dst / events.name}' (FORMAT parquet)"
+    )
+    return dst
+
+
+@pytest.fixture(scope="session")
+def june_run(tmp_path_factory):
+    """The whole series on the tiny dataset as of 2026-06-30 (it goes on to 2026-10-31)."""
+    from helpers.run import run
+
+    return run(str(paths.bundled("tiny")), "2026-06-30", tmp_path_factory.mktemp("runs") / "june", progress=False)
+
+
+@pytest.fixture(scope="session")
+def cut_copy():
+    """cut_copy(src, dst, as_of): a copy of a dataset as an export taken on as_of would be."""
+    return _cut_copy
+
+
+DATASET_FIXTURES = {"tiny", "tiny_copy", "first_run", "june_run", "sample_runs", "sample", "shaped_run", "leak_runs"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -120,26 +120,12 @@ def _sample_without_labels(dst):
     return dst
 
 
-def _cut_copy(src, dst, as_of):
-    """The dataset with everything after as_of physically removed (and facts learned later blanked)."""
-    shutil.copytree(src, dst)
-    ds = contract.load_dataset(src, as_of)
-    for name, table in ds.tables.items():
-        table.to_csv(dst / ds.files[name].name, index=False)
-    events = ds.files["events"]
-    duckdb.sql(
-        f"COPY (SELECT * FROM read_parquet('{events}') WHERE timestamp < TIMESTAMP '{cutoff(as_of)}') "
-        f"TO '{dst / events.name}' (FORMAT parquet)"
-    )
-    return dst
-
-
 @pytest.fixture(scope="module")
-def sample_runs(tmp_path_factory):
+def sample_runs(tmp_path_factory, cut_copy):
     """Notebooks 10 and 11 on the sample as of 2026-06-30, and on the same data cut at that date."""
     base = tmp_path_factory.mktemp("churn")
     full = _sample_without_labels(base / "full")
-    cut = _cut_copy(full, base / "cut", LEAK_AS_OF)
+    cut = cut_copy(full, base / "cut", LEAK_AS_OF)
     runs = {}
     for name, folder in (("full", full), ("cut", cut)):
         out = base / f"run_{name}"

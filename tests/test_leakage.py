@@ -1,13 +1,19 @@
 """Nothing after as_of reaches an artifact: the same dataset with later data appended gives the same run.
 
-Here for what notebook 00 and the measure catalogue read from the event log (counts, names, the last event
-day); tests/test_churn.py proves the same for the churn model's outputs on the sample.
+A whole run on a dataset that reaches months past as_of, and on the same dataset cut at as_of, must
+write byte-identical artifacts, every one of them. CI runs it on the tiny dataset;
+``WORKBOOK_LEAKAGE_DATASET=sample pytest tests/test_leakage.py`` runs it on the sample.
 """
 
-import pandas as pd
+import os
 
+import pandas as pd
+import pytest
+
+from helpers import paths
 from helpers.data import contract, coverage
 from helpers.measures import catalogue
+from helpers.run import run
 
 AS_OF = "2026-06-30"
 
@@ -33,3 +39,26 @@ def test_later_events_change_no_event_artifact(tiny_copy, tiny):
     names = [[m.name for m in catalogue.catalogue(d.config, list(d.events.event_counts))] for d in (before, after)]
     assert names[0] == names[1]
     assert after.rows_in_file["events"] > before.rows_in_file["events"]  # the later rows are there, unseen
+
+
+@pytest.fixture(scope="module")
+def leak_runs(tmp_path_factory, cut_copy, june_run):
+    """The whole series as of AS_OF on a dataset that goes on four months longer, and on it cut at AS_OF."""
+    name = os.environ.get("WORKBOOK_LEAKAGE_DATASET", "tiny")
+    base = tmp_path_factory.mktemp("leak")
+    cut = cut_copy(paths.bundled(name), base / "cut", AS_OF)
+    full = june_run if name == "tiny" else run(str(paths.bundled(name)), AS_OF, base / "run-full", progress=False)
+    return {"full": full, "cut": run(str(cut), AS_OF, base / "run-cut", progress=False)}
+
+
+def test_every_artifact_of_a_run_is_the_same_without_the_data_after_as_of(leak_runs):
+    full, cut = (leak_runs[k] / "artifacts" for k in ("full", "cut"))
+    names = sorted(p.name for p in full.iterdir())
+    assert names == sorted(p.name for p in cut.iterdir())
+    assert {"account_health.csv", "user_tags.csv", "retention_kpis.json", "csm_actions.csv"} <= set(names)
+    differ = [n for n in names if (full / n).read_bytes() != (cut / n).read_bytes()]
+    assert differ == [], differ
+    ds = contract.load_dataset(paths.bundled(os.environ.get("WORKBOOK_LEAKAGE_DATASET", "tiny")), AS_OF)
+    assert (
+        ds.rows_in_file["events"] > contract.load_dataset(leak_runs["cut"].parent / "cut", AS_OF).rows_in_file["events"]
+    )

@@ -48,11 +48,6 @@ def test_same_inputs_give_byte_identical_artifacts(first_run, tmp_path):
         assert (first_run / "artifacts" / name).read_bytes() == (again / "artifacts" / name).read_bytes(), name
 
 
-@pytest.fixture(scope="module")
-def june_run(tmp_path_factory):
-    return run(str(paths.bundled("tiny")), "2026-06-30", tmp_path_factory.mktemp("runs") / "june", progress=False)
-
-
 def test_non_default_parameters_change_the_run(june_run):
     contract = json.loads((june_run / "artifacts" / "data_contract.json").read_text())
     assert contract["as_of"] == "2026-06-30"
@@ -193,23 +188,3 @@ def test_broken_links_are_found(first_run, tmp_path):
     problems = report.broken_links(copy)
     assert "contents.html: href html/09_health_score.html does not exist" in problems
     assert "csm_actions.html: an empty embedded image" in problems
-
-
-def test_only_the_four_required_tables_still_give_the_report(tiny_copy, tmp_path):
-    """DESIGN §3: accounts, users, events and subscriptions alone still give health scores, retention and the report."""
-    for name in ("csm_labels", "tickets", "nps", "touchpoints", "assessments"):
-        (tiny_copy / f"{name}.csv").unlink()
-    for name, keep in (
-        ("accounts", ["account_id"]),
-        ("users", ["user_id", "account_id"]),
-        ("subscriptions", ["account_id", "start_date", "end_date", "mrr"]),
-    ):
-        pd.read_csv(tiny_copy / f"{name}.csv")[keep].to_csv(tiny_copy / f"{name}.csv", index=False)
-    out = run(str(tiny_copy), AS_OF, tmp_path / "minimal", progress=False)
-    status = {n["notebook"][:2]: n["status"] for n in json.loads((out / "run.json").read_text())["notebooks"]}
-    assert status["09"] == status["12"] == status["13"] == "ok" and status["01"] == "skipped"
-    actions = pd.read_csv(out / "artifacts" / "csm_actions.csv")
-    assert set(actions.csm) == {"unassigned"} and len(actions) > 0
-    from helpers.report import pages as report
-
-    assert report.broken_links(out) == []

@@ -42,6 +42,7 @@ REGISTRY = {
             "churn_model.skops",
             "churn_model.json",
             "churn_holdout.csv",
+            "churn_reference.csv",
             "churn_model_comparison.csv",
             "churn_importance.csv",
             "churn_directions.csv",

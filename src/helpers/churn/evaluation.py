@@ -213,6 +213,61 @@ def drift(train: pd.DataFrame, current: pd.DataFrame, card: dict | None = None) 
     return out
 
 
+def against_reference(holdout: pd.DataFrame, reference: pd.DataFrame, seed: int, draws: int = 500) -> pd.DataFrame:
+    """AUC-ROC and PR-AUC of the model and of the simple reference (``churn.reference``) on the same
+    held-out rows, and the model's margin with a 95 % paired bootstrap interval (resampling accounts).
+    No rows when there is no reference (flat mode)."""
+    if reference.empty:
+        return pd.DataFrame(columns=["", "AUC-ROC", "PR-AUC", "n", "churned"])
+    both = holdout.merge(reference.drop(columns="churned"), on=["account_id", "snapshot"], validate="1:1")
+    y = both.churned.astype(bool).to_numpy()
+    p = {"the workbook's model": both.churn_probability.to_numpy(), "reference": both.reference_probability.to_numpy()}
+    ids, inverse = np.unique(both.account_id.to_numpy(), return_inverse=True)
+    members = [np.flatnonzero(inverse == i) for i in range(len(ids))]
+    rng = np.random.default_rng(seed)
+    margins = []
+    for _ in range(draws):
+        rows = np.concatenate([members[i] for i in rng.integers(0, len(ids), len(ids))])
+        if y[rows].any() and not y[rows].all():
+            margins.append(
+                roc_auc_score(y[rows], p["the workbook's model"][rows]) - roc_auc_score(y[rows], p["reference"][rows])
+            )
+    table = pd.DataFrame(
+        [
+            {
+                "": name,
+                "AUC-ROC": roc_auc_score(y, q),
+                "PR-AUC": average_precision_score(y, q),
+                "n": len(y),
+                "churned": int(y.sum()),
+            }
+            for name, q in p.items()
+        ]
+    )
+    margin = table["AUC-ROC"].iloc[0] - table["AUC-ROC"].iloc[1]
+    low, high = np.percentile(margins, [2.5, 97.5])
+    table = table.round(4)
+    table.attrs["margin"] = (round(float(margin), 4), round(float(low), 4), round(float(high), 4))
+    return table
+
+
+def reference_gap(table: pd.DataFrame) -> str:
+    """Why there is no comparison with the reference, or ''."""
+    return "the simple reference counts events, and a flat table has no event log" if table.empty else ""
+
+
+def reference_note(table: pd.DataFrame) -> str:
+    """The verdict against the reference, in one sentence."""
+    if table.empty:
+        return f"Steps aside: {reference_gap(table)}."
+    margin, low, high = table.attrs["margin"]
+    verdict = "beats it" if low > 0 else "does worse" if high < 0 else "cannot be told apart from it"
+    return (
+        f"the model {verdict}: AUC {margin:+.3f} against logistic regression on 4-week event counts "
+        f"(95 % interval {low:+.3f} .. {high:+.3f}, same {int(table.n.iloc[0]):,} held-out rows)"
+    )
+
+
 def summary(
     metrics: pd.DataFrame,
     lift: pd.DataFrame,
@@ -220,9 +275,14 @@ def summary(
     at: dict,
     holdout: pd.DataFrame,
     card: dict,
+    reference: pd.DataFrame | None = None,
 ) -> dict:
-    """The headline figures of validation.json, from the tables above them."""
+    """The headline figures of validation.json, from the tables above them (``against_reference`` too)."""
     value = metrics.set_index("metric").value
+    against = {}
+    if reference is not None and not reference.empty:
+        margin, low, high = reference.attrs["margin"]
+        against = {"reference_auc_roc": float(reference["AUC-ROC"].iloc[1]), "auc_over_reference": [margin, low, high]}
     keep = ("precision", "recall", "f1", "churn_prediction_accuracy", "surprise_churn_rate", "false_positive_rate")
     return {
         "auc_roc": float(value["auc_roc"]),
@@ -237,6 +297,7 @@ def summary(
         "model": card["model"],
         "threshold": card["threshold"],
         **{k: at[k] for k in keep},
+        **against,
     }
 
 
@@ -271,6 +332,13 @@ def recommendations(summary: dict, segments: pd.DataFrame, drifted: pd.DataFrame
     if summary["auc_roc"] < 0.7:
         out.append(
             f"Ranking is weak (AUC {summary['auc_roc']:.2f}): do not act on the scores alone; add features or history."
+        )
+    margin = summary.get("auc_over_reference")
+    if margin is not None and margin[1] <= 0:
+        out.append(
+            f"The model cannot be told apart from counting events (AUC {margin[0]:+.3f} over the simple "
+            f"reference, interval {margin[1]:+.3f} .. {margin[2]:+.3f}): more history (more training "
+            "snapshots, more churners) is what would separate them; until then weigh its ranking like a usage count."
         )
     if summary["calibration_error"] >= 5:
         out.append(

@@ -80,7 +80,7 @@ def load(
     holdout = churn_data.holdout_snapshots(plan, holdout_months)
     split = churn_model.time_split(history, horizon, ds.config.churn.grace_days, holdout, holdout_share, seed)
     current = snapshots.at(ds, ds.as_of, config, expert_model.for_run(ds, run_dir))
-    features = churn_model.feature_columns(history)
+    features = churn_model.feature_columns(split.train)
     segments = sorted(history.segment.dropna().unique()) if "segment" in history else []
     return ChurnProblem(
         "dataset",

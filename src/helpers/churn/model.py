@@ -97,15 +97,21 @@ def _check_enough(split: Split) -> None:
             )
 
 
-def feature_columns(table: pd.DataFrame) -> list[str]:
-    return [
+KNOWN_SNAPSHOTS = 0.5  # a feature unknown at more of the training snapshots than this is not learned from
+
+
+def feature_columns(train: pd.DataFrame) -> list[str]:
+    """Numeric columns known at most training snapshots (for some account). On a short history a
+    long-window sub-metric is unknown for everyone at the early snapshots the model learns from;
+    a sparse one (NPS, CSAT) is known for some accounts at every snapshot and is kept."""
+    numeric = [
         c
-        for c in table.columns
-        if c not in NOT_FEATURES
-        and not c.startswith("score_")
-        and pd.api.types.is_numeric_dtype(table[c])
-        and table[c].notna().any()
+        for c in train.columns
+        if c not in NOT_FEATURES and not c.startswith("score_") and pd.api.types.is_numeric_dtype(train[c])
     ]
+    known = train[numeric].notna()
+    share = known.groupby(train.snapshot).any().mean() if "snapshot" in train else known.any().astype(float)
+    return [c for c in numeric if share[c] >= KNOWN_SNAPSHOTS]
 
 
 def design(table: pd.DataFrame, features: list[str], segments: list[str]) -> pd.DataFrame:

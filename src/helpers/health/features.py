@@ -80,6 +80,8 @@ def _usage(ds: Dataset) -> pd.DataFrame:
             / {whole_weeks(30).days}
             AS daily_active_users,
           count(*) FILTER (WHERE timestamp >= {d(30)} AND {active}) AS events_30d,
+          count(*) FILTER (WHERE timestamp >= {d(15)} AND {active}) AS events_14d,
+          count(*) FILTER (WHERE timestamp >= {d(30)} AND timestamp < {d(15)} AND {active}) AS events_prior_14d,
           count(*) FILTER (WHERE timestamp >= {d(60)} AND timestamp < {d(30)} AND {active}) AS events_prior_30d,
           count(*) FILTER (WHERE timestamp >= {d(90)} AND timestamp < {d(60)} AND {active}) AS events_90_to_60d,
           count(*) FILTER (WHERE timestamp >= {d(60)} AND {active}) AS events_60d,
@@ -100,6 +102,8 @@ def _usage(ds: Dataset) -> pd.DataFrame:
     out["active_users_30d"] = df.active_users_30d
     out["dau_mau"] = (df.daily_active_users / df.active_users_30d.where(lambda s: s > 0)).round(3)
     out["l7_l30"] = (df.active_users_7d / df.active_users_30d.where(lambda s: s > 0)).round(3)
+    out["events_30d"] = df.events_30d  # volume: what a short history knows best (four weeks)
+    out["usage_velocity_14d"] = _change(df.events_14d, df.events_prior_14d)  # the last 2 weeks against the 2 before
     out["usage_velocity_30d"] = _change(df.events_30d, df.events_prior_30d)
     out["usage_change_vs_90d"] = _change(df.events_30d, df.events_90_to_60d)  # slow declines show here first
     out["usage_velocity_60d"] = _change(df.events_60d, df.events_prior_60d)
@@ -114,6 +118,7 @@ def _usage(ds: Dataset) -> pd.DataFrame:
     out = activity.join(out, how="outer")
     out["active_users_30d"] = out.active_users_30d.fillna(0)
     out["logins_30d"] = out.logins_30d.fillna(0)
+    out["events_30d"] = out.events_30d.fillna(0)
     for col in ("days_since_active", "days_since_login"):
         if col in out:
             out[col] = out[col].fillna(90)  # nothing in the last 90 days: at least 90
@@ -132,6 +137,8 @@ LOOKBACK_DAYS = {
     "dau_mau": 28,
     "l7_l30": 28,
     "logins_30d": 28,
+    "events_30d": 28,
+    "usage_velocity_14d": 28,
     "activity_coefficient": 49,  # 7 whole weeks (seed 002)
     "usage_velocity_30d": 56,
     "login_trend_30d": 56,

@@ -119,6 +119,19 @@ def required_tables_only(f: Folder, end: date) -> None:
     f.save()
 
 
+REQUIRED_COLUMNS = {
+    "accounts": ["account_id"],
+    "users": ["user_id", "account_id"],
+    "subscriptions": ["account_id", "start_date", "end_date", "mrr"],
+}
+
+
+def required_columns_only(f: Folder, end: date) -> None:
+    """The small required tables with their required columns and nothing else (no names, segments, CSMs, seats)."""
+    for table, ours in REQUIRED_COLUMNS.items():
+        f.write(table, f.read(table)[[f.column(table, c) for c in ours]])
+
+
 def utc_offsets(f: Folder, end: date) -> None:
     """Event times written as local time with an offset (+02:00), small-table times with ``Z``."""
     ts = f.column("events", "timestamp")
@@ -175,6 +188,7 @@ SHAPES: dict[str, Callable[[Folder, date], None]] = {
     "no_billing_period": no_billing_period,
     "no_session_event": no_session_event,
     "required_tables_only": required_tables_only,
+    "required_columns_only": required_columns_only,
     "utc_offsets": utc_offsets,
     "epoch_seconds": epoch_seconds,
     "users_without_events": users_without_events,
