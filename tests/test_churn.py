@@ -109,7 +109,9 @@ def test_too_little_churn_steps_aside_with_the_reason(tiny):
     with pytest.raises(churn_data.ChurnDataError, match="expected at least"):
         churn_data.history(ds, None, run_dir="", horizon_days=90)
     short = churn_data.unusable_reason(contract.load_dataset(tiny, "2025-04-30"))
-    assert "month-end snapshot(s) have a closed 90-day outcome window" in short
+    # seven months of events: weekly snapshots and 28-day outcomes, and still too short; it says how long is enough
+    assert "weekly snapshots have a closed 28-day outcome window" in short and "0 of them early enough" in short
+    assert "that takes about 158 days of events (this dataset has 148)" in short
 
 
 LEAK_AS_OF = "2026-06-30"

@@ -146,6 +146,11 @@ def describe(problem: ChurnProblem) -> pd.DataFrame:
     )
 
 
+def split_note(problem: ChurnProblem) -> str:
+    """How the split differs from what was asked (a shorter holdout on a short history), or ''."""
+    return problem.split.note if problem.split is not None else ""
+
+
 def overview(problem: ChurnProblem, last: int = 6) -> pd.DataFrame:
     """What the model learns from, at a glance: the newest ``last`` training snapshots (account-snapshots,
     churned, churn rate), or in flat mode what was done to each column of the table."""

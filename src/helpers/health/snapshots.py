@@ -97,6 +97,11 @@ def scored(features: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
     return keep.merge(score, on=config.id_column)
 
 
+def cadence_note(ds: Dataset | None, horizon_days: int = 0) -> str:
+    """How the history is sampled and why, in one line (a flat table has no history to sample)."""
+    return "a flat table has no history to sample" if ds is None else cadence(ds, horizon_days).reason
+
+
 def closed_dates(ds: Dataset, horizon_days: int) -> list[pd.Timestamp]:
     """Snapshot dates (``cadence``) with behaviour behind them whose outcome window (and grace) closed by as_of."""
     plan = cadence(ds, horizon_days)
