@@ -50,7 +50,17 @@ def cut_copy():
     return _cut_copy
 
 
-DATASET_FIXTURES = {"tiny", "tiny_copy", "first_run", "june_run", "sample_runs", "sample", "shaped_run", "leak_runs"}
+DATASET_FIXTURES = {
+    "tiny",
+    "tiny_copy",
+    "first_run",
+    "june_run",
+    "sample_runs",
+    "sample",
+    "shaped_run",
+    "leak_runs",
+    "short_run",
+}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -141,9 +141,10 @@ def learned_weights(
 
     if learning_gap(results):
         return pd.DataFrame(columns=WEIGHT_COLUMNS), pd.DataFrame(columns=JUDGED_COLUMNS)
-    # a component with no data at all (its tables are missing) has nothing to learn from
-    comps = [c for c in config.components if f"score_{c}" in results and results[f"score_{c}"].notna().any()]
     early, late = _halves(results)
+    # a component with no data in the earlier half (its tables are missing, or its windows reach before the
+    # first event on a short history) has nothing to learn from
+    comps = [c for c in config.components if f"score_{c}" in early and early[f"score_{c}"].notna().any()]
     X = early[[f"score_{c}" for c in comps]]
     X = X.apply(lambda col: col.fillna(col.mean())) / 100
     model = LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed).fit(X, early.churned)

@@ -38,7 +38,10 @@ class Folder:
         return next((theirs for theirs, o in renames.items() if o == ours), ours)
 
     def read(self, table: str) -> pd.DataFrame:
-        return pd.read_csv(self.file(table), dtype=str, keep_default_na=False, sep=None, engine="python")
+        path = self.file(table)
+        header = path.open().readline()
+        sep = ";" if header.count(";") > header.count(",") else ","
+        return pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep)
 
     def write(self, table: str, df: pd.DataFrame, sep: str = ",") -> None:
         df.to_csv(self.file(table), index=False, sep=sep)
