@@ -65,12 +65,12 @@ def unusable_reason(ds: Dataset, horizon_days: int | None = None) -> str | None:
         # two training snapshots, a gap, two test snapshots, a gap: behind + 2 gaps + 2 steps
         enough = plan.behind_days + 2 * gap_days + 2 * (30 if plan.name == "monthly" else 7)
         return (
-            f"only {len(dates)} {plan.name} snapshots have a closed {horizon}-day outcome window "
+            f"{len(dates)} {plan.name} snapshots have a closed {horizon}-day outcome window "
             f"(plus {ds.config.churn.grace_days} grace days) before as_of {ds.as_of.date()}, {len(train)} of them "
-            f"early enough to train on; expected at least {MIN_SNAPSHOTS} with training before the newest: the "
-            f"churn model needs older snapshots to learn from and newer ones to be judged on. With "
-            f"{plan.behind_days} days of behaviour per snapshot that takes about {enough} days of events "
-            f"(this dataset has {(ds.as_of - ds.events.first.normalize()).days + 1})"
+            f"early enough to train on before the newest are judged; expected at least {MIN_SNAPSHOTS} snapshots "
+            f"with some to train on: the churn model needs older snapshots to learn from and newer ones to be "
+            f"judged on. With {plan.behind_days} days of behaviour per snapshot that takes about {enough} days of "
+            f"events (this dataset has {(ds.as_of - ds.events.first.normalize()).days + 1})"
         )
     churned = churned_count(ds, dates, horizon)
     # the default split keeps half the accounts from each side: each side needs twice its minimum
