@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from helpers.run import run
 from helpers.synth import generate
 from helpers.synth.shapes import reshape
-from test_shapes import END, MATRIX
+from test_shapes import AS_OF, END, MATRIX
 
 
 def main(base: Path) -> None:
@@ -28,8 +28,8 @@ def main(base: Path) -> None:
     for name, (options, shapes) in MATRIX.items():
         t0 = time.perf_counter()
         folder = generate(base / name, "tiny", seed=11, end=END, progress=False, **options)
-        reshape(folder, shapes, END)
-        record = json.loads((run(str(folder), END, base / f"run-{name}", progress=False) / "run.json").read_text())
+        reshape(folder, shapes, AS_OF)
+        record = json.loads((run(str(folder), AS_OF, base / f"run-{name}", progress=False) / "run.json").read_text())
         cells = [
             "ok" if nb["status"] == "ok" else f"skip[{reasons.setdefault(nb['reason'], len(reasons) + 1)}]"
             for nb in record["notebooks"]

@@ -8,6 +8,7 @@ counts stated in sentences match the tables they describe, and every fallback is
 
 import json
 import re
+import shutil
 from html import unescape
 
 import pandas as pd
@@ -17,11 +18,12 @@ from helpers.run import run
 from helpers.synth import generate
 from helpers.synth.shapes import reshape
 
-END = "2026-10-31"
-# name -> (generator options, shapes). Together they cover every shape in helpers.synth.shapes.
+END = "2026-10-31"  # the last day of generated data
+AS_OF = "2026-09-30"  # each run's as_of: a month of data after it, which no artifact may see
+# name -> (generator options, shapes); the history before AS_OF is the name's. Together they cover every shape in helpers.synth.shapes.
 MATRIX = {
     "prosumer-6m": (
-        dict(months=6, accounts=120, monthly_only=True),
+        dict(months=7, accounts=120, monthly_only=True),
         [
             "back_to_back_monthly",
             "one_user_per_account",
@@ -32,7 +34,7 @@ MATRIX = {
         ],
     ),
     "short-3m": (
-        dict(months=3, accounts=60),
+        dict(months=4, accounts=60),
         [
             "required_tables_only",
             "required_columns_only",
@@ -42,20 +44,28 @@ MATRIX = {
             "account_starting_on_the_last_day",
         ],
     ),
-    "year-12m": (dict(months=12, accounts=70), ["utc_offsets", "users_without_events", "no_seats"]),
+    "year-12m": (dict(months=13, accounts=60), ["utc_offsets", "users_without_events", "no_seats"]),
 }
 # 24 and 36 months are the bundled tiny and sample datasets, run end to end by test_run and test_notebooks.
 WHY = re.compile(r"expected|needs|need |no \w+ table|nothing|every one of the|at least")
 
 
 @pytest.fixture(scope="module", params=sorted(MATRIX))
-def shaped_run(request, tmp_path_factory):
+def shaped_run(request, tmp_path_factory, cut_copy):
+    """The series as of AS_OF on the shaped export, and (for the leakage check) on the same export taken on AS_OF:
+    the generated data cut there, then shaped alike."""
     name = request.param
     options, shapes = MATRIX[name]
     root = tmp_path_factory.mktemp(name)
-    folder = generate(root / "data", "tiny", seed=11, end=END, progress=False, **options)
-    reshape(folder, shapes, END)
-    return name, folder, run(str(folder), END, root / "run", progress=False)
+    generated = generate(root / "generated", "tiny", seed=11, end=END, progress=False, **options)
+    cut = cut_copy(generated, root / "cut", AS_OF)
+    if "required_columns_only" in shapes:
+        # users then carry no creation date, so an export taken on AS_OF lists the users a later one does
+        shutil.copy(generated / "users.csv", cut / "users.csv")
+    cut = reshape(cut, shapes, AS_OF)
+    folder = reshape(generated, shapes, AS_OF)
+    runs = {k: run(str(f), AS_OF, root / f"run-{k}", progress=False) for k, f in (("full", folder), ("cut", cut))}
+    return name, folder, runs["full"], runs["cut"]
 
 
 def _text(page) -> str:
@@ -64,7 +74,7 @@ def _text(page) -> str:
 
 
 def test_every_notebook_runs_or_steps_aside_with_a_reason(shaped_run):
-    name, _, out = shaped_run
+    name, _, out, _ = shaped_run
     record = json.loads((out / "run.json").read_text())
     assert record["status"] == "ok"
     for nb in record["notebooks"]:
@@ -76,7 +86,7 @@ def test_every_notebook_runs_or_steps_aside_with_a_reason(shaped_run):
 
 
 def test_the_report_says_no_nan_and_its_counts_match_its_tables(shaped_run):
-    name, _, out = shaped_run
+    name, _, out, _ = shaped_run
     for page in (out / "index.html", out / "html" / "csm_actions.html"):
         text = _text(page)
         assert not re.search(r"\b(nan|NaN|NaT|<NA>)\b|\bNone\b(?! of)", text), (name, page.name)
@@ -90,7 +100,7 @@ def test_the_report_says_no_nan_and_its_counts_match_its_tables(shaped_run):
 
 
 def test_every_fallback_is_listed(shaped_run):
-    name, _, out = shaped_run
+    name, _, out, _ = shaped_run
     said = " ".join(json.loads((out / "run.json").read_text())["assumptions"])
     shapes = MATRIX[name][1]
     expected = {
@@ -107,10 +117,18 @@ def test_every_fallback_is_listed(shaped_run):
             assert expected[shape] in said, (name, shape, said)
 
 
+def test_no_artifact_sees_the_data_after_as_of(shaped_run):
+    name, _, full, cut = shaped_run
+    names = sorted(p.name for p in (full / "artifacts").iterdir())
+    assert names == sorted(p.name for p in (cut / "artifacts").iterdir()), name
+    differ = [n for n in names if (full / "artifacts" / n).read_bytes() != (cut / "artifacts" / n).read_bytes()]
+    assert differ == [], (name, differ)
+
+
 def test_the_bare_minimum_still_gives_the_report(shaped_run):
     """DESIGN §3: the four required tables with only their required columns still give health, retention
     and the report, every account on an 'unassigned' list."""
-    name, _, out = shaped_run
+    name, _, out, _ = shaped_run
     if "required_columns_only" not in MATRIX[name][1]:
         pytest.skip("not the bare-minimum shape")
     actions = pd.read_csv(out / "artifacts" / "csm_actions.csv")
@@ -121,7 +139,7 @@ def test_the_bare_minimum_still_gives_the_report(shaped_run):
 
 
 def test_drivers_follow_what_was_measured(shaped_run):
-    name, _, out = shaped_run
+    name, _, out, _ = shaped_run
     drivers = " ".join(pd.read_csv(out / "artifacts" / "account_health.csv").drivers.fillna(""))
     if "no_session_event" in MATRIX[name][1]:
         assert "login" not in drivers

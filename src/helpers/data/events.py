@@ -30,7 +30,8 @@ class EventSource:
     event_counts: dict[str, int]
     orphans: int  # events whose user is not in users (dropped when allowed)
     notes: list[str] = field(default_factory=list)
-    assumptions: list[str] = field(default_factory=list)  # how its timestamps were read, when not plain
+    assumptions: list[str] = field(default_factory=list)  # how its timestamps were read, when not plain (until)
+    raw: str = ""  # SQL: select plus the raw timestamp text, for what until() says of it
 
     def until(self, cut: pd.Timestamp) -> EventSource:
         """The log as a run on this cutoff sees it: event counts and last event from rows before ``cut`` only,
@@ -39,7 +40,16 @@ class EventSource:
         con = _connection()
         last = con.execute(f"SELECT max(timestamp) FROM ({seen})").fetchone()[0]
         counts = dict(con.execute(f"SELECT event, count(*) FROM ({seen}) GROUP BY event ORDER BY event").fetchall())
-        return dataclasses.replace(self, last=pd.Timestamp(last), event_counts=counts)
+        numeric = con.execute(
+            f"SELECT count(*) FROM ({self.raw}) WHERE timestamp < TIMESTAMP '{cut}' AND {_is_number('raw_timestamp')}"
+        ).fetchone()[0]
+        said = [
+            f"{self.path.name}: {numeric:,} timestamps are numbers, read as {EPOCH_POLICY} "
+            "(TIMESTAMP POLICY in helpers.data.events)"
+        ]
+        return dataclasses.replace(
+            self, last=pd.Timestamp(last), event_counts=counts, assumptions=said if numeric else []
+        )
 
     def connect(self, users: pd.DataFrame, cut: pd.Timestamp) -> duckdb.DuckDBPyConnection:
         con = _connection()
@@ -135,13 +145,7 @@ def open_events(path: Path, renames: dict[str, str], users: pd.DataFrame, orphan
     n, first, last = con.execute("SELECT count(*), min(timestamp), max(timestamp) FROM raw").fetchone()
     counts = dict(con.execute("SELECT event, count(*) FROM raw GROUP BY event ORDER BY event").fetchall())
     select = f"SELECT user_id, event, timestamp FROM ({raw})"
-    source = EventSource(path, select, n, pd.Timestamp(first), pd.Timestamp(last), counts, orphans, notes)
-    numeric = con.execute(f"SELECT count(*) FROM raw WHERE {_is_number('raw_timestamp')}").fetchone()[0]
-    if numeric:
-        source.assumptions.append(
-            f"{path.name}: {numeric:,} timestamps are numbers, read as {EPOCH_POLICY} (TIMESTAMP POLICY in helpers.data.events)"
-        )
-    return source
+    return EventSource(path, select, n, pd.Timestamp(first), pd.Timestamp(last), counts, orphans, notes, raw=raw)
 
 
 def _check_rows(con: duckdb.DuckDBPyConnection, path: Path) -> None:

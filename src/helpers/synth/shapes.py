@@ -156,9 +156,12 @@ def epoch_seconds(f: Folder, end: date) -> None:
 
 
 def users_without_events(f: Folder, end: date) -> None:
-    """A few users who never did anything: invited, never came."""
+    """A few users who never did anything: invited, never came (beside the five earliest users, so an
+    export cut at any later date has the same ones)."""
     users = f.read("users")
-    extra = users.drop_duplicates(f.column("users", "account_id")).head(5).copy()
+    order = [c for c in (f.column("users", "created_at"), f.column("users", "user_id")) if c in users]
+    first = users.sort_values(order)
+    extra = first.drop_duplicates(f.column("users", "account_id")).head(5).copy()
     extra[f.column("users", "user_id")] = [f"never-{i}" for i in range(len(extra))]
     f.write("users", pd.concat([users, extra], ignore_index=True))
 
@@ -209,5 +212,6 @@ def reshape(folder: str | Path, shapes: Iterable[str], end: str | date) -> Path:
     for name, fn in SHAPES.items():
         if name in shapes:
             fn(f, last)
+    (f.path / "truth").mkdir(exist_ok=True)
     (f.path / "truth" / "shapes.txt").write_text("\n".join(n for n in SHAPES if n in shapes) + "\n")
     return f.path
