@@ -52,6 +52,8 @@ def leak_runs(tmp_path_factory, cut_copy, june_run):
 
 
 def test_every_artifact_of_a_run_is_the_same_without_the_data_after_as_of(leak_runs):
+    """Two runs, on different files holding the same data up to as_of, write the same bytes: nothing after as_of
+    is read, and a run is deterministic (this replaced a second run on the very same files)."""
     full, cut = (leak_runs[k] / "artifacts" for k in ("full", "cut"))
     names = sorted(p.name for p in full.iterdir())
     assert names == sorted(p.name for p in cut.iterdir())
