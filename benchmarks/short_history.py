@@ -15,19 +15,12 @@ from pathlib import Path
 
 from helpers.run import run
 from helpers.synth import generate
-from helpers.synth.shapes import reshape
+from helpers.synth.shapes import BARE_EXPORT, reshape
 
 END = "2026-10-31"
 SHAPES = {
     "all tables": ["back_to_back_monthly", "no_billing_period"],
-    "bare export": [
-        "back_to_back_monthly",
-        "one_user_per_account",
-        "empty_seats",
-        "no_billing_period",
-        "no_session_event",
-        "required_tables_only",
-    ],
+    "bare export": list(BARE_EXPORT),
 }
 SHOWN = ("auc_roc", "pr_auc", "lift_top_decile", "calibration_error", "reference_auc_roc", "auc_over_reference")
 

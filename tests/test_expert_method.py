@@ -204,14 +204,20 @@ def test_run_tags_are_read_or_empty_with_the_reason(tmp_path):
     assert note.startswith("no expert tags: csm_labels.csv: column 'label': every one of the 8 label(s)")
 
 
-def test_expert_share_retention_uses_the_run_model_or_is_empty_with_its_columns(tmp_path, monkeypatch):
-    (tmp_path / "artifacts").mkdir()
+def _saved_model(run_dir):
+    """A one-measure expert model saved in ``run_dir`` as notebook 06 would."""
+    (run_dir / "artifacts").mkdir()
     model = expert_model.ExpertModel(
         measures=[{"name": "m", "direction": "higher", "boundary": 1.5, "scale": 0.1, "weight": 1.0}],
         cutoffs={"expert": 50, "beginner": 10},
         settings={},
     )
-    expert_model.save(model, artifacts.path(tmp_path, "expert_model.json"))
+    expert_model.save(model, artifacts.path(run_dir, "expert_model.json"))
+    return model
+
+
+def test_expert_share_retention_uses_the_run_model_or_is_empty_with_its_columns(tmp_path, monkeypatch):
+    model = _saved_model(tmp_path)
     rollup_then = pd.DataFrame({"account_id": ["A", "B", "C"], "weighted_expert_share": [0.0, 30.0, 80.0]})
     churned = pd.Series([True, False, False], index=["A", "B", "C"], name="churned")
     table = rollup.churn_by_expert_share(rollup_then, churned)
@@ -338,12 +344,6 @@ def test_expert_share_then_steps_aside_on_a_short_history(tmp_path):
     assert "needs 270 days of events before as_of" in gap and "this dataset has 91" in gap
     assert rollup.share_retention_note(short, "12 tagged users") == gap
     assert rollup.share_retention_note(_labelled(5, 5), "12 tagged users") == "12 tagged users"
-    (tmp_path / "artifacts").mkdir()
-    model = expert_model.ExpertModel(
-        measures=[{"name": "m", "direction": "higher", "boundary": 1.5, "scale": 0.1, "weight": 1.0}],
-        cutoffs={"expert": 50, "beginner": 10},
-        settings={},
-    )
-    expert_model.save(model, artifacts.path(tmp_path, "expert_model.json"))
+    _saved_model(tmp_path)
     got = rollup.expert_share_retention_for_run(short, tmp_path)
     assert got.empty and list(got.columns) == rollup.SHARE_RETENTION_COLUMNS

@@ -16,23 +16,13 @@ import pytest
 
 from helpers.run import run
 from helpers.synth import generate
-from helpers.synth.shapes import reshape
+from helpers.synth.shapes import BARE_EXPORT, reshape
 
 END = "2026-10-31"  # the last day of generated data
 AS_OF = "2026-09-30"  # each run's as_of: a month of data after it, which no artifact may see
 # name -> (generator options, shapes); the history before AS_OF is the name's. Together they cover every shape in helpers.synth.shapes.
 MATRIX = {
-    "prosumer-6m": (
-        dict(months=7, accounts=120, monthly_only=True),
-        [
-            "back_to_back_monthly",
-            "one_user_per_account",
-            "empty_seats",
-            "no_billing_period",
-            "no_session_event",
-            "required_tables_only",
-        ],
-    ),
+    "prosumer-6m": (dict(months=7, accounts=120, monthly_only=True), list(BARE_EXPORT)),
     "short-3m": (
         dict(months=4, accounts=60),
         [
