@@ -23,18 +23,24 @@ COMPARISON_COLUMNS = ["metric", "previous", "current", "change"]  # compare_prev
 DRIFT_COLUMNS = ["feature", "psi", "status"]  # drift
 
 
+def resampled_rows(groups, y, seed: int, draws: int):
+    """Bootstrap samples of row positions, resampling accounts (``groups``) with replacement; a sample
+    holding only churners or only stayers is skipped (no AUC on it)."""
+    ids, inverse = np.unique(np.asarray(groups), return_inverse=True)
+    members = [np.flatnonzero(inverse == i) for i in range(len(ids))]
+    rng = np.random.default_rng(seed)
+    for _ in range(draws):
+        rows = np.concatenate([members[i] for i in rng.integers(0, len(ids), len(ids))])
+        if y[rows].any() and not y[rows].all():
+            yield rows
+
+
 def headline(y, p, groups, seed: int, draws: int = 500) -> pd.DataFrame:
     """AUC-ROC, PR-AUC and Brier with 95 % bootstrap intervals (resampling accounts)."""
     y, p, groups = np.asarray(y, bool), np.asarray(p, float), np.asarray(groups)
     metrics = {"auc_roc": roc_auc_score, "pr_auc": average_precision_score, "brier": brier_score_loss}
-    ids, inverse = np.unique(groups, return_inverse=True)
-    members = [np.flatnonzero(inverse == i) for i in range(len(ids))]
-    rng = np.random.default_rng(seed)
     samples = {k: [] for k in metrics}
-    for _ in range(draws):
-        rows = np.concatenate([members[i] for i in rng.integers(0, len(ids), len(ids))])
-        if y[rows].all() or not y[rows].any():
-            continue
+    for rows in resampled_rows(groups, y, seed, draws):
         for k, f in metrics.items():
             samples[k].append(f(y[rows], p[rows]))
     return pd.DataFrame(
@@ -222,16 +228,11 @@ def against_reference(holdout: pd.DataFrame, reference: pd.DataFrame, seed: int,
     both = holdout.merge(reference.drop(columns="churned"), on=["account_id", "snapshot"], validate="1:1")
     y = both.churned.astype(bool).to_numpy()
     p = {"the workbook's model": both.churn_probability.to_numpy(), "reference": both.reference_probability.to_numpy()}
-    ids, inverse = np.unique(both.account_id.to_numpy(), return_inverse=True)
-    members = [np.flatnonzero(inverse == i) for i in range(len(ids))]
-    rng = np.random.default_rng(seed)
-    margins = []
-    for _ in range(draws):
-        rows = np.concatenate([members[i] for i in rng.integers(0, len(ids), len(ids))])
-        if y[rows].any() and not y[rows].all():
-            margins.append(
-                roc_auc_score(y[rows], p["the workbook's model"][rows]) - roc_auc_score(y[rows], p["reference"][rows])
-            )
+    mine, theirs = p["the workbook's model"], p["reference"]
+    margins = [
+        roc_auc_score(y[rows], mine[rows]) - roc_auc_score(y[rows], theirs[rows])
+        for rows in resampled_rows(both.account_id.to_numpy(), y, seed, draws)
+    ]
     table = pd.DataFrame(
         [
             {

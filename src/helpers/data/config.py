@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 from pydantic import Field, field_validator
 
 from helpers.settings import Strict, read_yaml, validate
@@ -88,6 +89,10 @@ class Touchpoints(Strict):
             "visit", "workshop", "training", "demo",
         ]
     )  # fmt: skip
+
+    def is_meeting(self, kind: pd.Series) -> pd.Series:
+        """Which touchpoints are CSM meetings (their kind in meeting_kinds, case and spaces aside)."""
+        return kind.astype(str).str.strip().str.lower().isin([k.lower() for k in self.meeting_kinds])
 
 
 class Calendar(Strict):

@@ -34,8 +34,7 @@ def touchpoint_kinds(config: DatasetConfig, tables: dict[str, pd.DataFrame]) -> 
     if "touchpoints" not in tables or "status" not in tables["touchpoints"]:
         return []
     kinds = tables["touchpoints"].kind.astype(str).str.strip()
-    meetings = {k.lower() for k in config.touchpoints.meeting_kinds}
-    other = kinds[~kinds.str.lower().isin(meetings)].value_counts()
+    other = kinds[~config.touchpoints.is_meeting(kinds)].value_counts()
     if other.empty:
         return []
     listed = ", ".join(f"{kind} ({n:,})" for kind, n in other.items())

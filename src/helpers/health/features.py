@@ -214,14 +214,9 @@ def _touchpoints(ds: Dataset) -> pd.DataFrame:
     recent = t[t.date >= ds.cutoff - 180 * DAY]
     out = pd.DataFrame({"touchpoints_180d": recent.groupby("account_id").size()})
     if "status" in recent:
-        meetings = recent[meeting(recent.kind, ds)]
+        meetings = recent[ds.config.touchpoints.is_meeting(recent.kind)]
         out["meetings_held_share"] = meetings.status.eq("held").groupby(meetings.account_id).mean().round(3)
     return out
-
-
-def meeting(kind: pd.Series, ds: Dataset) -> pd.Series:
-    """Which touchpoints are CSM meetings (dataset.yaml touchpoints.meeting_kinds, case-insensitive)."""
-    return kind.astype(str).str.strip().str.lower().isin([k.lower() for k in ds.config.touchpoints.meeting_kinds])
 
 
 def _support(ds: Dataset) -> pd.DataFrame:
