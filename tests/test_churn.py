@@ -244,7 +244,7 @@ def test_the_problem_shows_one_path_in_both_modes():
     assert judge_X.logins.tolist() == [1.0, 9.0, 2.0, 8.0] and judge_y.sum() == 2  # the training data
     X, y = flat.X("train"), flat.y("train")
     splits = [(np.array([0, 1]), np.array([2, 3])), (np.array([2, 3]), np.array([0, 1]))]
-    assert "test_auc" not in churn_model.compare(X, y, splits, seed=0, X_test=X_none, y_test=y_none)
+    assert "test_auc" not in churn_model.compare(X, y, splits, seed=0, X_test=X_none, y_test=y_none)[0]
 
 
 def test_band_counts_keep_every_band_riskiest_first():

@@ -13,7 +13,7 @@ from helpers.health.config import HealthConfig
 MAX_DRIVERS = 3
 
 
-def importance(model, X: pd.DataFrame, y: pd.Series, seed: int, repeats: int = 10) -> pd.DataFrame:
+def importance(model, X: pd.DataFrame, y: pd.Series, seed: int, repeats: int = 5) -> pd.DataFrame:
     """Permutation importance on held-out data: the AUC lost when a feature's values are shuffled."""
     r = permutation_importance(model, X, y, scoring="roc_auc", n_repeats=repeats, random_state=seed, n_jobs=1)
     out = pd.DataFrame({"feature": X.columns, "auc_drop": r.importances_mean, "sd": r.importances_std})

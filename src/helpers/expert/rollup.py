@@ -15,9 +15,10 @@ from helpers.data import subscriptions as outcomes
 from helpers.data.contract import Dataset
 from helpers.expert import model as expert_model
 from helpers.expert import tagging
+from helpers.health import usage
 from helpers.measures import engine as measure_engine
-from helpers.measures.catalogue import PAC_WEEKS, active_events, groups
-from helpers.measures.engine import sql_list, window_dates
+from helpers.measures.catalogue import PAC_WEEKS, active_events
+from helpers.measures.engine import sql_list, week_sql, window_dates
 from helpers.stats import small_note, wilson
 
 TAG_COLUMNS = {"Expert": "experts", "Intermediate": "intermediates", "Beginner": "beginners", "Inactive": "inactive"}
@@ -63,38 +64,25 @@ def tags_per_account(tags: pd.DataFrame, users: pd.DataFrame, roles) -> pd.DataF
 
 
 def account_activity(ds: Dataset, window_days: int = 90) -> pd.DataFrame:
-    """Per account: activity coefficient (0-7) and core / expansion / advanced adoption (share of features used)."""
-    t = window_dates(ds, window_days)
-    active = f"event IN {sql_list(active_events(ds.config, ds.events.event_counts))}"
-    feature_groups = {g: e for g, e in groups(ds.config).items() if g in ("core", "expansion", "advanced") and e}
-    adoption = "".join(
-        f", count(DISTINCT event) FILTER (WHERE event IN {sql_list(e)}) / {len(e)} AS {g}_adoption"
-        for g, e in feature_groups.items()
-    )
-    week = t["week"].replace("day", "CAST(timestamp AS DATE)")
-    con = ds.connect()
-    df = con.execute(f"""
-        SELECT account_id,
-          count(DISTINCT {week}) FILTER (WHERE timestamp >= {t["pac_start"]} AND timestamp < {t["pac_end"]})
-            AS activity_coefficient {adoption}
-        FROM events WHERE timestamp >= {t["win"]} AND {active} GROUP BY account_id ORDER BY account_id""").df()
-    con.close()
-    return df.set_index("account_id").astype(float).round(3)
+    """Per account with events in the last 24 weeks: activity coefficient (0-7) and core / expansion /
+    advanced adoption (share of the group's features used in ``window_days``), as the health score reads them."""
+    counted = usage.at_dates(ds, [ds.as_of], adoption_days=window_days).droplevel("snapshot")
+    return counted[[c for c in counted if c == "activity_coefficient" or c.endswith("_adoption")]]
 
 
 def activity_history(ds: Dataset, accounts: list[str], weeks: int = 26) -> pd.DataFrame:
     """account_id, week, activity_coefficient: the coefficient (active weeks of the last 7 whole weeks)
     at the end of each of the last ``weeks`` whole weeks, for sparklines (seed 002)."""
-    t = window_dates(ds, 7 * (weeks + PAC_WEEKS + 1))
+    t = window_dates(ds.cutoff, ds.config, 7 * (weeks + PAC_WEEKS + 1))
     active = f"event IN {sql_list(active_events(ds.config, ds.events.event_counts))}"
-    week = t["week"].replace("day", "CAST(timestamp AS DATE)")
+    week = week_sql("CAST(timestamp AS DATE)", ds.config)
     con = ds.connect()
     con.register("wanted", pd.DataFrame({"account_id": accounts}))
     seen = con.execute(f"""SELECT DISTINCT account_id, {week} AS week FROM events
-        WHERE timestamp >= {t["win"]} AND timestamp < {t["pac_end"]} AND {active}
+        WHERE timestamp >= TIMESTAMP '{t["win"]}' AND timestamp < TIMESTAMP '{t["pac_end"]}' AND {active}
           AND account_id IN (SELECT account_id FROM wanted)""").df()
     con.close()
-    end = measure_engine.pac_end(ds)
+    end = measure_engine.pac_end(ds.cutoff, ds.config.calendar.week_starts_on)
     grid = pd.date_range(end=end - pd.Timedelta(weeks=1), periods=weeks + PAC_WEEKS - 1, freq="7D")
     hit = (
         seen.assign(on=1)

@@ -9,6 +9,7 @@ words, what pulls an account below (or above) its segment's norm.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from helpers.health.config import HealthConfig, Metric
@@ -104,23 +105,26 @@ def drivers(table, points, shares, segment, config: HealthConfig) -> pd.Series:
     """The sub-metrics that pull each account furthest below its segment's norm, in words.
 
     Pull = the sub-metric's share of the score x (its points - the segment's median points).
-    An account with nothing below the norm is described by its strongest pulls upwards.
+    An account with nothing below the norm is described by its strongest pulls upwards. Equal pulls
+    are named in the configuration's order.
     """
     if not points:
         return pd.Series("", index=table.index)
-    pulls = pd.DataFrame(
-        {key: shares[key] * (p - p.groupby(segment).transform("median")) for key, p in points.items()},
-        index=table.index,
+    keys = list(points)
+    pulls = np.column_stack(
+        [(shares[k] * (p - p.groupby(segment).transform("median"))).to_numpy(float) for k, p in points.items()]
     )
+    below = (pulls < -0.05).any(axis=1)
+    # the most negative pulls first, or (nothing below the norm) the most positive; others sort last
+    rank = np.where(below[:, None], np.where(pulls < -0.05, pulls, np.inf), np.where(pulls > 0.05, -pulls, np.inf))
+    order = np.argsort(rank, axis=1, kind="stable")[:, :MAX_DRIVERS]
+    named = np.take_along_axis(rank, order, axis=1) < np.inf
     phrases = config.phrases()
+    values = {k[1]: table[k[1]].to_numpy() for k in keys}
     sentences = []
-    for idx, row in pulls.iterrows():
-        row = row.dropna()
-        down = row[row < -0.05].sort_values().head(MAX_DRIVERS)
-        picked, prefix = (
-            (down, "") if len(down) else (row[row > 0.05].sort_values(ascending=False).head(MAX_DRIVERS), "strong: ")
-        )
-        words = [_phrase(phrases[key[1]], key[1], table.at[idx, key[1]]) for key in picked.index]
+    for i in range(len(table)):
+        words = [_phrase(phrases[keys[j][1]], keys[j][1], values[keys[j][1]][i]) for j in order[i][named[i]]]
+        prefix = "" if below[i] else "strong: "
         sentences.append(prefix + ", ".join(words) if words else "in line with its segment")
     return pd.Series(sentences, index=table.index)
 

@@ -29,6 +29,7 @@ from helpers.expert import model as expert_model
 from helpers.expert import tagging
 from helpers.health import features as account_features
 from helpers.health import score as health_score
+from helpers.health import usage
 from helpers.health.config import HealthConfig
 from helpers.measures import engine as measure_engine
 
@@ -84,10 +85,22 @@ def cadence(ds: Dataset, horizon_days: int = 0) -> Cadence:
 def at(ds: Dataset, t: pd.Timestamp, config: HealthConfig, model=None) -> pd.DataFrame:
     """Features and health score of every account paying on ``t``, from data before the end of ``t``
     (no rows when nobody paid on ``t``, e.g. before the first subscription)."""
-    view = ds.at(t)
-    tags = tagging.tag_users(measure_engine.compute(view), model) if model is not None else None
-    features = account_features.snapshot(view, tags)
-    return scored(features, config) if len(features) else features
+    return next(tables(ds, [t], config, model))[1]
+
+
+def tables(ds: Dataset, dates: list[pd.Timestamp], config: HealthConfig, model=None, progress: bool = False):
+    """(t, ``at(ds, t, ...)``) for each date, from one pass over the events for all of them: usage
+    (``usage.at_dates``) and, with an expert model, every user's measures (``compute_at``) are counted
+    for every date at once; only the small tables are cut date by date."""
+    counted = usage.at_dates(ds, dates)
+    measured = measure_engine.compute_at(ds, dates) if model is not None and dates else None
+    for t in tqdm(dates, desc="snapshots", disable=not progress, mininterval=5):
+        view = ds.at(t)
+        tags = None
+        if measured is not None:
+            tags = tagging.tag_users(measured[measured.snapshot == t].drop(columns="snapshot"), model)
+        features = account_features.snapshot(view, tags, usage.on(counted, t))
+        yield t, (scored(features, config) if len(features) else features)
 
 
 def scored(features: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
@@ -114,8 +127,7 @@ def history(ds: Dataset, config: HealthConfig, horizon_days: int, model=None, pr
     grace = ds.config.churn.grace_days
     spells = subscriptions.spells(ds.tables["subscriptions"], grace)
     rows = []
-    for t in tqdm(closed_dates(ds, horizon_days), desc="snapshots", disable=not progress, mininterval=5):
-        table = at(ds, t, config, model)
+    for t, table in tables(ds, closed_dates(ds, horizon_days), config, model, progress):
         if table.empty:
             continue
         churned = subscriptions.churned_within(spells, t, horizon_days, ds.as_of, grace)
