@@ -414,3 +414,11 @@ def test_cutoffs_fall_back_to_the_labels_and_say_why():
     assert upside_down["calibration"]["method"] == "labels"
     assert "the data and the labels disagree" in upside_down["calibration"]["note"]
     assert np.isnan(cutoffs.expert_probability(np.array([50.0]), {})).all()  # a model from before calibration
+    model = expert_model.ExpertModel(
+        measures=[], cutoffs=upside_down["cutoffs"], settings={}, calibration=upside_down["calibration"]
+    )
+    model.validation = {"balanced_accuracy": 0.7, "labels_cutoff": upside_down["labels_cutoff"]}
+    page = expert_model.cutoff_summary(model).set_index("figure").value
+    assert page["how the lines were drawn"].startswith("fallback: the CSMs' experts are not mostly")
+    assert page["experts among active users, estimated"].startswith("not estimated")
+    assert not page.str.contains("nan|None").any()

@@ -362,6 +362,7 @@ def validation_table(model: ExpertModel) -> pd.DataFrame:
                 "sensitivity (experts found)",
                 "specificity (intermediates kept out)",
                 "logistic regression, balanced accuracy",
+                "balanced accuracy the score mixture expects against the true groups",
             ],
             "value": [
                 v.get("n"),
@@ -369,9 +370,36 @@ def validation_table(model: ExpertModel) -> pd.DataFrame:
                 v.get("sensitivity"),
                 v.get("specificity"),
                 v.get("logistic_balanced_accuracy"),
+                v.get("expected_balanced_accuracy") or "not estimated (fallback)",
             ],
         }
     )
+
+
+def cutoff_summary(model: ExpertModel) -> pd.DataFrame:
+    """How the cutoffs were chosen, and what the labels can and cannot say, in words and numbers."""
+    v, cal = model.validation, model.calibration
+    noise = v.get("estimated_label_noise") or {}
+    unknown = "not estimated (no mixture: see the note)"
+
+    def share(x):
+        return unknown if x is None else f"{x:.0%}"
+
+    rows = [
+        ("how the lines were drawn", cal.get("note", "before calibration: the labels' best agreement")),
+        ("Expert begins at score", f"{model.cutoffs['expert']:.1f}"),
+        ("Beginner ends at score", f"{model.cutoffs['beginner']:.1f}"),
+        ("the labels' own best line", f"{v['labels_cutoff']:.1f}" if "labels_cutoff" in v else unknown),
+        ("experts among active users, estimated", share(v.get("estimated_expert_share"))),
+        ("CSM 'expert' labels that look wrong", share(noise.get("expert_labels_wrong"))),
+        ("CSM 'intermediate' labels that look wrong", share(noise.get("intermediate_labels_wrong"))),
+        ("balanced accuracy against the CSMs' labels (cross-validated)", f"{v.get('balanced_accuracy', 0):.3f}"),
+        (
+            "balanced accuracy the mixture expects against the true groups",
+            unknown if v.get("expected_balanced_accuracy") is None else f"{v['expected_balanced_accuracy']:.3f}",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["figure", "value"])
 
 
 def confusion_frame(model: ExpertModel) -> pd.DataFrame:
