@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from helpers.data.contract import load_dataset
-from helpers.synth import generate
+from helpers.synth import Difficulty, generate
 from helpers.synth.planted import planted_summary
+from helpers.synth.products import PRODUCTS
 
 
 def test_same_seed_gives_byte_identical_files(tmp_path):
@@ -61,3 +62,22 @@ def test_second_product_uses_its_own_names(tmp_path):
     ds = load_dataset(out, "2026-10-31")  # its dataset.yaml maps everything onto the contract
     assert "sign_in" in ds.events.event_counts and "login" not in ds.events.event_counts
     assert ds.connect().execute("SELECT count(DISTINCT account_id) FROM events").fetchone()[0] > 10
+
+
+def test_difficulty_knobs_move_what_they_name(tmp_path):
+    """Noise, prevalence and signal are the generator's knobs (synth.difficulty); the default changes
+    nothing. The third product writes its own names."""
+    hard = Difficulty(label_noise=0.25, expert_share=0.35, signal_events=3)
+    out = generate(tmp_path / "hard", "tiny", seed=7, difficulty=hard, progress=False)
+    s = planted_summary(out)
+    assert 0.65 <= s["label_accuracy"] <= 0.85 and 0.28 <= s["expert_share"] <= 0.42
+    assert "25% wrong labels" in (out / "dataset.yaml").read_text()
+    out = generate(tmp_path / "palette", "tiny", seed=7, product="palette", progress=False)
+    assert {"designer_id", "team_id", "job_title"} <= set(pd.read_csv(out / "designers.csv", nrows=2).columns)
+    events = duckdb.sql(f"SELECT DISTINCT verb FROM '{out}/design_events.parquet'").df().verb
+    assert "open_app" in set(events) and "login" not in set(events)
+    blind = PRODUCTS["palette"].with_signal(3)
+    assert sum(e.skill_beta != 0 for e in blind.events) == 3
+    assert PRODUCTS["beacon"].with_signal(None) is PRODUCTS["beacon"] and Difficulty().describe() == ""
+    with pytest.raises(ValueError, match=r"label_noise 0\.6"):
+        Difficulty(label_noise=0.6)

@@ -32,13 +32,12 @@ from sklearn.preprocessing import StandardScaler
 
 from helpers import artifacts
 from helpers.errors import ConfigError
-from helpers.expert import boundaries, cohorts, separation
+from helpers.expert import boundaries, cohorts, cutoffs, separation
 
 SCHEMA = "workbook.expert_model/1"
 TIER_EFFECT = (1.2, 0.8)  # |g| at least 1.2: measure tier 1; at least 0.8: tier 2; else tier 3
 TIER_WEIGHT = {1: 3.0, 2: 2.0, 3: 1.0}
-BEGINNER_QUANTILE = 0.10
-SCALE_SD = 0.5  # soft-point scale, in within-cohort standard deviations          # beginners score below what 90 % of labelled intermediates score
+SCALE_SD = 0.5  # soft-point scale, in within-cohort standard deviations
 
 
 @dataclass
@@ -58,13 +57,15 @@ class ExpertModel:
     measures: list[dict]  # name, direction, boundary, source, effect_size, tier, weight
     cutoffs: dict[str, float]  # expert, beginner (score 0-100)
     settings: dict
+    calibration: dict = field(default_factory=dict)  # how P(expert) follows from the score (expert.cutoffs)
     training: dict = field(default_factory=dict)
     validation: dict = field(default_factory=dict)
     schema: str = SCHEMA
 
     @property
     def model_id(self) -> str:
-        core = json.dumps({"measures": self.measures, "cutoffs": self.cutoffs}, sort_keys=True, default=float)
+        core = {"measures": self.measures, "cutoffs": self.cutoffs, "calibration": self.calibration}
+        core = json.dumps(core, sort_keys=True, default=float)
         return hashlib.sha256(core.encode()).hexdigest()[:12]
 
     def to_json(self) -> str:
@@ -104,17 +105,11 @@ def score(user_measures: pd.DataFrame, model_measures: list[dict]) -> pd.Series:
     return pd.Series(100 * earned / total, index=user_measures.index, name="score")
 
 
-def choose_cutoffs(scores: np.ndarray, is_expert: np.ndarray) -> dict[str, float]:
-    expert_cut, _ = boundaries.best_cut(scores, is_expert, "higher")
-    beginner = float(np.quantile(scores[~is_expert], BEGINNER_QUANTILE))
-    return {"expert": float(expert_cut), "beginner": min(beginner, float(expert_cut))}
-
-
 def fit(table: pd.DataFrame, user_measures: pd.DataFrame, settings: Settings, overrides=None) -> ExpertModel:
     """Steps 4-6 in one (statistics, pruning, boundaries, weights, cutoffs): what cross-validation refits."""
     stats = select_measures(table, user_measures, settings)
     bounds = boundaries.fit(table, stats, settings.top_measures, overrides, settings.n_boot_boundary, settings.seed)
-    return build(table, stats, bounds, settings)
+    return build(table, user_measures, stats, bounds, settings)
 
 
 def select_measures(table: pd.DataFrame, user_measures: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -137,8 +132,11 @@ def select_measures(table: pd.DataFrame, user_measures: pd.DataFrame, settings: 
     return stats
 
 
-def build(table: pd.DataFrame, stats: pd.DataFrame, bounds: pd.DataFrame, settings: Settings) -> ExpertModel:
-    """Step 6: measure tiers and weights on the boundary measures, soft-point scales, and cutoffs from labelled users."""
+def build(
+    table: pd.DataFrame, user_measures: pd.DataFrame, stats: pd.DataFrame, bounds: pd.DataFrame, settings: Settings
+) -> ExpertModel:
+    """Step 6: measure tiers and weights on the boundary measures, soft-point scales, and the cutoffs
+    (``expert.cutoffs``: from every active user's score, checked against the labelled users)."""
     bounds = weigh(bounds)
     sd = stats.set_index("measure")
     pooled = np.sqrt((sd.expert_sd**2 + sd.intermediate_sd**2) / 2)
@@ -157,11 +155,13 @@ def build(table: pd.DataFrame, stats: pd.DataFrame, bounds: pd.DataFrame, settin
         for r in bounds.itertuples()
     ]
     y = (table.label == "expert").to_numpy()
-    cutoffs = choose_cutoffs(score(table, measures).to_numpy(), y)
+    active = user_measures[user_measures.active_days > 0]
+    chosen = cutoffs.choose(score(active, measures).to_numpy(), score(table, measures).to_numpy(), y, settings.seed)
     return ExpertModel(
         measures=measures,
-        cutoffs=cutoffs,
+        cutoffs=chosen["cutoffs"],
         settings=asdict(settings),
+        calibration=chosen["calibration"],
         training={"experts": int(y.sum()), "intermediates": int((~y).sum())},
     )
 
@@ -176,25 +176,67 @@ def tags_from_scores(scores: pd.Series, cutoffs: dict[str, float]) -> pd.Series:
     )
 
 
-def cross_validate(table: pd.DataFrame, user_measures: pd.DataFrame, settings: Settings, folds: int = 5) -> dict:
-    """Refit the whole method on each fold's training users; judge it on the held-out ones."""
+def out_of_fold(
+    table: pd.DataFrame, user_measures: pd.DataFrame, settings: Settings, folds: int = 5, logistic: bool = True
+) -> pd.DataFrame:
+    """Refit the whole method on each fold's training users; score, tag and (``logistic``) ask a logistic
+    regression about the held-out ones. One row per labelled user: score, tagged_expert, logistic_expert
+    (missing without ``logistic``)."""
     y = (table.label == "expert").to_numpy()
-    predicted = np.zeros(len(table), bool)
-    lr_predicted = np.zeros(len(table), bool)
+    out = pd.DataFrame(
+        {"score": np.nan, "tagged_expert": False, "logistic_expert": False}, index=table.user_id.to_numpy()
+    )
     quick = Settings(**{**asdict(settings), "n_boot_effect": 0, "n_boot_boundary": 0})
     splitter = StratifiedKFold(folds, shuffle=True, random_state=settings.seed)
     for train, test in splitter.split(table, y):
         model = fit(table.iloc[train], user_measures, quick)
-        predicted[test] = score(table.iloc[test], model.measures) >= model.cutoffs["expert"]
-        names = [m["name"] for m in model.measures]
-        lr = _logistic(settings.seed).fit(table.iloc[train][names], y[train])
-        lr_predicted[test] = lr.predict(table.iloc[test][names]).astype(bool)
-    return {
+        held_out = score(table.iloc[test], model.measures).to_numpy()
+        out.iloc[test, 0] = held_out
+        out.iloc[test, 1] = held_out >= model.cutoffs["expert"]
+        if logistic:
+            names = [m["name"] for m in model.measures]
+            lr = _logistic(settings.seed).fit(table.iloc[train][names], y[train])
+            out.iloc[test, 2] = lr.predict(table.iloc[test][names]).astype(bool)
+    return out if logistic else out.drop(columns="logistic_expert")
+
+
+def validate(
+    model: ExpertModel,
+    table: pd.DataFrame,
+    user_measures: pd.DataFrame,
+    settings: Settings,
+    folds: int = 5,
+    oof: pd.DataFrame | None = None,
+) -> ExpertModel:
+    """Cross-validate the whole fit, then choose the model's cutoffs on cross-validated scores: every active
+    user's score, each labelled user's from the fold that did not see them (``expert.cutoffs``).
+    ``oof``: ``out_of_fold``'s table, when the caller has it already."""
+    y = (table.label == "expert").to_numpy()
+    oof = out_of_fold(table, user_measures, settings, folds) if oof is None else oof
+    active = user_measures[user_measures.active_days > 0]
+    scores = score(active, model.measures).set_axis(active.user_id.to_numpy())
+    scores.update(oof.score)
+    chosen = cutoffs.choose(scores.to_numpy(), oof.score.to_numpy(), y, settings.seed)
+    noise = cutoffs.label_noise(oof.score.to_numpy(), y, chosen["calibration"])
+    predicted = oof.tagged_expert.to_numpy(bool)
+    confusion = _confusion(y, predicted)
+    model.cutoffs, model.calibration = chosen["cutoffs"], chosen["calibration"]
+    weights = chosen["calibration"].get("weights")
+    model.validation = {
         "method": f"{folds}-fold stratified cross-validation, the whole fit repeated per fold",
         "n": len(y),
-        **_confusion(y, predicted),
-        "logistic_balanced_accuracy": round(_balanced_accuracy(y, lr_predicted), 4),
+        **confusion,
+        "logistic_balanced_accuracy": (
+            round(_balanced_accuracy(y, oof.logistic_expert.to_numpy(bool)), 4) if "logistic_expert" in oof else None
+        ),
+        "labels_cutoff": round(chosen["labels_cutoff"], 2),
+        "estimated_expert_share": round(weights[2], 4) if weights else None,
+        "estimated_label_noise": noise,
+        "expected_balanced_accuracy": cutoffs.expected_balanced_accuracy(
+            scores.to_numpy(), model.cutoffs["expert"], model.calibration
+        ),
     }
+    return model
 
 
 def _confusion(y, pred) -> dict:
@@ -268,15 +310,15 @@ def train(
     trained_as_of,
     dataset: str,
 ) -> ExpertModel:
-    """The model from this run's steps 4-5, validated by cross-validation of the whole fit."""
-    model = build(table, stats, bounds, settings)
+    """The model from this run's steps 4-5, validated by cross-validation of the whole fit, its cutoffs
+    chosen on cross-validated scores."""
+    model = build(table, user_measures, stats, bounds, settings)
     model.training |= {
         "as_of": str(pd.Timestamp(trained_as_of).date()),
         "dataset": dataset,
         "overridden_boundaries": [m["name"] for m in model.measures if m["source"] == "override"],
     }
-    model.validation = cross_validate(table, user_measures, settings)
-    return model
+    return validate(model, table, user_measures, settings)
 
 
 def resolve_source(source: str, previous_run: str) -> Path | None:
@@ -320,6 +362,7 @@ def validation_table(model: ExpertModel) -> pd.DataFrame:
                 "sensitivity (experts found)",
                 "specificity (intermediates kept out)",
                 "logistic regression, balanced accuracy",
+                "balanced accuracy the score mixture expects against the true groups",
             ],
             "value": [
                 v.get("n"),
@@ -327,9 +370,36 @@ def validation_table(model: ExpertModel) -> pd.DataFrame:
                 v.get("sensitivity"),
                 v.get("specificity"),
                 v.get("logistic_balanced_accuracy"),
+                v.get("expected_balanced_accuracy") or "not estimated (fallback)",
             ],
         }
     )
+
+
+def cutoff_summary(model: ExpertModel) -> pd.DataFrame:
+    """How the cutoffs were chosen, and what the labels can and cannot say, in words and numbers."""
+    v, cal = model.validation, model.calibration
+    noise = v.get("estimated_label_noise") or {}
+    unknown = "not estimated (no mixture: see the note)"
+
+    def share(x):
+        return unknown if x is None else f"{x:.0%}"
+
+    rows = [
+        ("how the lines were drawn", cal.get("note", "before calibration: the labels' best agreement")),
+        ("Expert begins at score", f"{model.cutoffs['expert']:.1f}"),
+        ("Beginner ends at score", f"{model.cutoffs['beginner']:.1f}"),
+        ("the labels' own best line", f"{v['labels_cutoff']:.1f}" if "labels_cutoff" in v else unknown),
+        ("experts among active users, estimated", share(v.get("estimated_expert_share"))),
+        ("CSM 'expert' labels that look wrong", share(noise.get("expert_labels_wrong"))),
+        ("CSM 'intermediate' labels that look wrong", share(noise.get("intermediate_labels_wrong"))),
+        ("balanced accuracy against the CSMs' labels (cross-validated)", f"{v.get('balanced_accuracy', 0):.3f}"),
+        (
+            "balanced accuracy the mixture expects against the true groups",
+            unknown if v.get("expected_balanced_accuracy") is None else f"{v['expected_balanced_accuracy']:.3f}",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["figure", "value"])
 
 
 def confusion_frame(model: ExpertModel) -> pd.DataFrame:

@@ -12,25 +12,29 @@ import pandas as pd
 
 from helpers import artifacts
 from helpers.data.contract import Dataset
-from helpers.expert import cohorts
+from helpers.expert import cohorts, cutoffs
 from helpers.expert import model as expert_model
 from helpers.expert.model import ExpertModel
 
 TAGS = ("Expert", "Intermediate", "Beginner", "Inactive")
-COLUMNS = ["user_id", "account_id", "score", "tag", "active_days"]  # user_tags.csv (tag_users)
+# user_tags.csv (tag_users)
+COLUMNS = ["user_id", "account_id", "score", "tag", "expert_probability", "active_days"]
 
 
 def tag_users(user_measures: pd.DataFrame, model: ExpertModel) -> pd.DataFrame:
-    """user_id, account_id, score (0-100, empty when inactive), tag, active_days."""
+    """user_id, account_id, score (0-100), tag, expert_probability (0-1, ``expert.cutoffs``), active_days;
+    score and probability are empty when the user is inactive."""
     active = user_measures.active_days > 0
     scores = expert_model.score(user_measures, model.measures).where(active)
     tags = expert_model.tags_from_scores(scores.fillna(-1), model.cutoffs).where(active, "Inactive")
+    probability = cutoffs.expert_probability(scores.to_numpy(), model.calibration)
     return pd.DataFrame(
         {
             "user_id": user_measures.user_id,
             "account_id": user_measures.account_id,
             "score": scores.round(2),
             "tag": tags,
+            "expert_probability": np.round(probability, 3),
             "active_days": user_measures.active_days,
         }
     )

@@ -184,6 +184,56 @@ def score_by_cohort(scores: pd.Series, labels: pd.Series, cutoffs: dict, all_sco
     return fig
 
 
+def cutoff_choice(labelled_scores: pd.Series, labels: pd.Series, all_scores: pd.Series, model):
+    """Why the Expert line sits where it does: left, the CSMs' two cohorts and the line that agrees best
+    with their labels; right, every active user's scores, the three groups the mixture sees in them and
+    the lines drawn from those groups (expert.cutoffs). A fallback model draws the labels' line only."""
+    from helpers.expert import cutoffs as expert_cutoffs
+
+    style.apply()
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    bins = np.linspace(0, 100, 41)
+    for label in COHORT_ORDER:
+        axes[0].hist(
+            labelled_scores[labels == label],
+            bins=bins,
+            density=True,
+            alpha=0.55,
+            color=style.PALETTE[label],
+            label=f"CSM: {label} (n={(labels == label).sum()})",
+        )
+    labels_cut = model.validation.get("labels_cutoff", model.cutoffs["expert"])
+    axes[0].axvline(labels_cut, color="grey", ls=":", lw=2, label=f"best agreement with labels ({labels_cut:.0f})")
+    axes[0].set(xlabel="expert score (0-100)", ylabel="share of cohort per point", title="What the labels say")
+    scores = all_scores.dropna().to_numpy()
+    axes[1].hist(scores, bins=bins, density=True, color="#c8c8c8", label=f"active users (n={len(scores):,})")
+    cal = model.calibration
+    if cal.get("method") == "mixture":
+        grid = np.linspace(0.5, 99.5, 400)
+        z = expert_cutoffs.log_odds(grid)
+        jacobian = 1 / (grid / 100 * (1 - grid / 100)) / 100  # density on the score from density on log-odds
+        colours = ("#8172b3", style.PALETTE["intermediate"], style.PALETTE["expert"])
+        for k, (name, colour) in enumerate(zip(expert_cutoffs.GROUPS, colours)):
+            dens = cal["weights"][k] * np.exp(-0.5 * ((z - cal["means"][k]) / cal["sds"][k]) ** 2)
+            dens = dens / (cal["sds"][k] * np.sqrt(2 * np.pi)) * jacobian
+            axes[1].plot(grid, dens, color=colour, lw=2, label=f"{name}s, estimated ({cal['weights'][k]:.0%})")
+    axes[1].axvline(labels_cut, color="grey", ls=":", lw=2, label="labels' line")
+    for name, value in model.cutoffs.items():
+        axes[1].axvline(
+            value, color="black", ls="--" if name == "beginner" else "-", lw=1.5, label=f"{name} {value:.0f}"
+        )
+    axes[1].set(
+        xlabel="expert score (0-100)",
+        ylabel="share of users per point",
+        title="What behaviour says (lines in use)",
+        ylim=(0, np.histogram(scores, bins=bins, density=True)[0].max() * 1.15),
+    )
+    for ax in axes:
+        ax.legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
 def count_matrix(table: pd.DataFrame, title: str, xlabel: str, ylabel: str):
     style.apply()
     fig, ax = plt.subplots(figsize=(1.2 * table.shape[1] + 2.5, 0.6 * table.shape[0] + 1.6))

@@ -1,6 +1,7 @@
 """Deterministic synthetic B2B SaaS datasets with planted ground truth.
 
-``python -m helpers.synth --scale tiny|sample|large --seed N --out DIR [--product beacon|quill]``
+``python -m helpers.synth --scale tiny|sample|large --seed N --out DIR [--product beacon|quill|palette]``
+(``--label-noise``, ``--role-bias``, ``--expert-share``, ``--signal-events``: ``synth.difficulty``)
 
 The same (scale, seed, product, end date) always gives byte-identical files.
 Ground truth (true tiers, churn dates, latent health, label mistakes) goes to
@@ -9,6 +10,7 @@ Ground truth (true tiers, churn dates, latent health, label mistakes) goes to
 
 from __future__ import annotations
 
+from .difficulty import Difficulty
 from .generate import SCALES, Scale, generate
 
-__all__ = ["SCALES", "Scale", "generate"]
+__all__ = ["SCALES", "Difficulty", "Scale", "generate"]

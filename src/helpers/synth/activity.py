@@ -55,7 +55,7 @@ def write_events(
         for i, lo in enumerate(range(0, len(users), chunk_users)):
             chunk = users.iloc[lo : lo + chunk_users]
             rng = np.random.default_rng([seed, 7, i])
-            u, acc, ev, ts = _chunk_events(rng, chunk, lo, accounts, weekday, base, beta)
+            u, acc, ev, ts = _chunk_events(rng, chunk, lo, accounts, weekday, base, beta, product)
             arrays = [
                 pa.DictionaryArray.from_arrays(pa.array(x, pa.int32()), dictionaries[k])
                 for k, x in (("user_id", u), ("account_id", acc), ("event", ev))
@@ -68,20 +68,20 @@ def write_events(
     return total
 
 
-def _chunk_events(rng, chunk, offset, accounts, weekday, base, beta):
+def _chunk_events(rng, chunk, offset, accounts, weekday, base, beta, product):
     n_days = weekday.size
     a = chunk.account_idx.to_numpy()
     skill = chunk.skill.to_numpy(np.float32)
     days = np.arange(n_days)
     alive = (days >= chunk.created_day.to_numpy()[:, None]) & (days < chunk.left_day.to_numpy()[:, None])
     engagement = accounts.engagement[a]
-    p = _sigmoid(-0.9 + 0.9 * skill[:, None] + 0.6 * accounts.health[a]) * weekday * engagement * alive
+    p = _sigmoid(-0.9 + product.active_skill * skill[:, None] + 0.6 * accounts.health[a]) * weekday * engagement * alive
     uu, dd = np.nonzero(rng.random(p.shape, dtype=np.float32) < p)
 
     # Sessions: one per active day, sometimes two.
     sessions = 1 + (rng.random(uu.size) < SECOND_SESSION)
     # Actions: Poisson around a skill-driven intensity, thinned by the decline.
-    lam = np.exp(0.9 + 0.35 * skill[uu]) * np.sqrt(engagement[uu, dd])
+    lam = np.exp(0.9 + product.intensity_skill * skill[uu]) * np.sqrt(engagement[uu, dd])
     actions = rng.poisson(lam)
     noise = rng.normal(0, 0.35, (len(chunk), base.size)).astype(np.float32)
     logits = base + beta * skill[:, None] + noise

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from .accounts import make_accounts
 from .activity import write_events
+from .difficulty import Difficulty
 from .people import make_labels, make_users
 from .products import PRODUCTS, Product
 from .signals import make_assessments, make_nps, make_tickets, make_touchpoints
@@ -48,13 +49,17 @@ def generate(
     months: int | None = None,
     accounts: int | None = None,
     monthly_only: bool = False,
+    difficulty: Difficulty | None = None,
 ) -> Path:
     """Write a complete dataset folder to ``out`` (replaced if it exists) and return its path.
 
     ``months`` and ``accounts`` override the scale's history length and size; ``monthly_only``
-    bills every account month to month (a self-serve product). ``helpers.synth.shapes`` reshapes
-    the folder further, into exports shaped unlike this generator's default."""
-    spec, prod = SCALES[scale], PRODUCTS[product]
+    bills every account month to month (a self-serve product); ``difficulty`` sets the labels'
+    noise and bias, the share of experts and how many event types tell skill (``synth.difficulty``;
+    the default is the bundled datasets'). ``helpers.synth.shapes`` reshapes the folder further,
+    into exports shaped unlike this generator's default."""
+    difficulty = difficulty or Difficulty()
+    spec, prod = SCALES[scale], PRODUCTS[product].with_signal(difficulty.signal_events)
     spec = dataclasses.replace(spec, months=months or spec.months, accounts=accounts or spec.accounts)
     out = Path(out)
     tmp = out.with_name(out.name + ".partial")
@@ -66,8 +71,16 @@ def generate(
     rng = np.random.default_rng([seed, 1])
 
     accounts = make_accounts(rng, spec.accounts, n_days, spec.seat_scale, monthly_only)
-    users = make_users(np.random.default_rng([seed, 2]), accounts.table, n_days)
-    labels = make_labels(np.random.default_rng([seed, 3]), users, accounts.table, spec.label_share, n_days)
+    users = make_users(np.random.default_rng([seed, 2]), accounts.table, n_days, difficulty.expert_share)
+    labels = make_labels(
+        np.random.default_rng([seed, 3]),
+        users,
+        accounts.table,
+        spec.label_share,
+        n_days,
+        noise=difficulty.label_noise,
+        role_bias=difficulty.role_bias,
+    )
     sig_rng = np.random.default_rng([seed, 4])
     tables = {
         "accounts": _accounts_table(accounts.table, origin),
@@ -92,6 +105,7 @@ def generate(
     _write_truth(tmp / "truth", accounts, users, labels, origin)
     shape = scale if spec == SCALES[scale] else f"{scale} with {spec.months} months and {spec.accounts} accounts"
     shape += ", monthly plans only" if monthly_only else ""
+    shape += f", {difficulty.describe()}" if difficulty.describe() else ""
     (tmp / "dataset.yaml").write_text(dataset_yaml(prod, shape, seed, n_events, events_file))
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)

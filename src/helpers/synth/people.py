@@ -4,7 +4,8 @@ Each user belongs to one of three true tiers (expert, intermediate, beginner);
 within a tier, a continuous latent skill varies and the tiers overlap a little.
 Roles shift the odds (admins and analysts are more often experts, interns less).
 CSMs label a minority of users, favouring visible roles, and get about one label
-in ten wrong; those mistakes are written to truth/ so tests can measure them.
+in ten wrong; those mistakes are written to truth/ so tests can measure them. The share
+of experts, of wrong labels and the lean to visible roles are knobs (``synth.difficulty``).
 """
 
 from __future__ import annotations
@@ -38,14 +39,30 @@ LABEL_ERROR_RATE = 0.10
 CHAMPION_LOSS_SHARE = 0.35  # share of declining churners who lose their most expert user
 
 
-def make_users(rng: np.random.Generator, accounts: pd.DataFrame, n_days: int) -> pd.DataFrame:
+def tier_odds(expert_share: float | None = None) -> dict[str, tuple[float, float]]:
+    """P(expert), P(intermediate) per role: the roles' own odds, or scaled so that ``expert_share``
+    of all users are experts (the other tiers keep their ratio within each role)."""
+    if expert_share is None:
+        return ROLE_TIER_ODDS
+    now = sum(s * ROLE_TIER_ODDS[r][0] for r, s in zip(ROLES, ROLE_SHARE))
+    out = {}
+    for role, (pe, pi) in ROLE_TIER_ODDS.items():
+        new = min(pe * expert_share / now, 0.9)
+        out[role] = (new, pi * (1 - new) / (1 - pe))
+    return out
+
+
+def make_users(
+    rng: np.random.Generator, accounts: pd.DataFrame, n_days: int, expert_share: float | None = None
+) -> pd.DataFrame:
+    odds = tier_odds(expert_share)
     rows = []
     for acc in accounts.itertuples():
         util = rng.uniform(0.55, 0.95)
         n = max(1, round(acc.seats0 * util))
         roles = rng.choice(ROLES, size=n, p=ROLE_SHARE)
         for r in roles:
-            pe, pi = ROLE_TIER_ODDS[r]
+            pe, pi = odds[r]
             tier = rng.choice(("expert", "intermediate", "beginner"), p=(pe, pi, 1 - pe - pi))
             mu, sd = TIER_SKILL[tier]
             life_end = n_days if pd.isna(acc.churn_day) else int(acc.churn_day)
@@ -83,19 +100,29 @@ def _champion_departures(rng, users, accounts):
 
 
 def make_labels(
-    rng: np.random.Generator, users: pd.DataFrame, accounts: pd.DataFrame, share: float, n_days: int
+    rng: np.random.Generator,
+    users: pd.DataFrame,
+    accounts: pd.DataFrame,
+    share: float,
+    n_days: int,
+    noise: float = LABEL_ERROR_RATE,
+    role_bias: float = 1.0,
 ) -> pd.DataFrame:
-    """CSM judgements of experts and intermediates; beginners are rarely put forward at all."""
+    """CSM judgements of experts and intermediates; beginners are rarely put forward at all.
+
+    ``noise`` of the labels are wrong; ``role_bias`` is the exponent on each role's visibility
+    in the choice of whom to label (``synth.difficulty``)."""
     csm = accounts.set_index("idx")["csm"]
     human = csm.reindex(users.account_idx).to_numpy() != "Digital Success"
-    weight = users.role.map(LABEL_VISIBILITY).to_numpy() * human
+    visibility = users.role.map(LABEL_VISIBILITY).to_numpy()
+    weight = (visibility if role_bias == 1.0 else visibility**role_bias) * human
     weight *= np.where(users.tier == "beginner", 0.15, 1.0)
     weight *= np.where(users.tier == "expert", 1.8, 1.0)  # CSMs put their champions forward
     n = min(round(share * len(users)), int((weight > 0).sum()))
     pick = rng.choice(len(users), size=n, replace=False, p=weight / weight.sum())
     chosen = users.iloc[np.sort(pick)]
     truth = np.where(chosen.tier == "expert", "expert", "intermediate")
-    wrong = rng.random(n) < LABEL_ERROR_RATE
+    wrong = rng.random(n) < noise
     label = np.where(wrong, np.where(truth == "expert", "intermediate", "expert"), truth)
     days = np.clip(n_days - rng.integers(45, 400, size=n), chosen.created_day.to_numpy() + 30, n_days - 31)
     return pd.DataFrame(

@@ -10,7 +10,7 @@ contract never disagree about the taxonomy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,10 @@ class Product:
     session_event: str  # one per active day, before the day's other events
     events: tuple[EventType, ...]
     role_weights: dict[str, float]
+    # How much a user's skill drives how often they show up and how much they do per day
+    # (activity.py); a product everyone opens daily tells skill by its event mix alone.
+    active_skill: float = 0.9
+    intensity_skill: float = 0.35
     # Their column names -> ours, per table; the generator writes *their* names.
     renames: dict[str, dict[str, str]] = field(default_factory=dict)
     table_files: dict[str, str] = field(default_factory=dict)
@@ -37,6 +41,16 @@ class Product:
 
     def active_events(self) -> list[str]:
         return [e.name for e in self.events if "passive" not in e.groups]
+
+    def with_signal(self, n: int | None) -> Product:
+        """The product with only its ``n`` most skill-telling event types (largest |skill_beta|,
+        ties in the taxonomy's order) still telling skill; the others become blind to it."""
+        if n is None:
+            return self
+        telling = sorted((e for e in self.events if e.skill_beta), key=lambda e: -abs(e.skill_beta))
+        keep = {e.name for e in telling[:n]}
+        events = tuple(e if e.name in keep else replace(e, skill_beta=0.0) for e in self.events)
+        return replace(self, events=events)
 
 
 def _e(name, base, beta, *groups):
@@ -137,4 +151,52 @@ QUILL = Product(
     table_files={"events": "activity_log.parquet", "users": "members.csv", "accounts": "orgs.csv"},
 )
 
-PRODUCTS = {p.key: p for p in (BEACON, QUILL)}
+# A third, design-collaboration product: another taxonomy and other column names again, and a
+# weaker skill signal: designers of every level open it daily, so skill shows mostly in the event
+# mix, spread over many mid-strength events (no single advanced feature gives experts away).
+PALETTE = Product(
+    key="palette",
+    title="Palette Studio (synthetic design-collaboration product)",
+    session_event="open_app",
+    events=(
+        _e("open_app", -9.0, 0.0, "passive"),
+        _e("view_file", 2.0, 0.0, "core"),
+        _e("edit_canvas", 1.5, 0.21, "core"),
+        _e("create_file", 0.5, 0.28, "core", "asset"),
+        _e("add_comment", 0.4, 0.21, "collaboration"),
+        _e("resolve_comment", -0.3, 0.35, "collaboration"),
+        _e("share_file", -0.3, 0.42, "expansion", "collaboration"),
+        _e("invite_guest", -1.5, 0.21, "collaboration"),
+        _e("create_component", -0.5, 0.7, "expansion", "asset"),
+        _e("use_component", 0.2, 0.49, "expansion"),
+        _e("build_prototype", -0.6, 0.63, "expansion", "asset"),
+        _e("set_auto_layout", -0.8, 0.77, "advanced"),
+        _e("define_variables", -1.3, 0.84, "advanced"),
+        _e("publish_library", -1.7, 0.77, "advanced", "asset"),
+        _e("dev_handoff", -1.0, 0.56, "advanced"),
+        _e("run_plugin", -0.7, 0.42),
+        _e("export_asset", 0.3, 0.07),
+        _e("search_assets", 0.3, 0.0),
+        _e("view_activity", 0.5, 0.0, "passive"),
+        _e("change_avatar", -1.7, 0.0, "passive"),
+        _e("watch_tutorial", -0.6, -0.63),
+        _e("view_plan", -2.6, 0.0, "passive"),
+    ),
+    role_weights=ROLE_WEIGHTS,
+    active_skill=0.35,
+    intensity_skill=0.12,
+    renames={
+        "users": {"designer_id": "user_id", "team_id": "account_id", "job_title": "role", "added_on": "created_at"},
+        "events": {"designer_id": "user_id", "team_id": "account_id", "verb": "event", "ts": "timestamp"},
+        "accounts": {"team_id": "account_id", "csm_owner": "csm"},
+        "subscriptions": {"team_id": "account_id", "mrr_usd": "mrr", "editor_seats": "seats"},
+        "csm_labels": {"designer_id": "user_id", "csm_call": "label"},
+        "tickets": {"team_id": "account_id"},
+        "nps": {"team_id": "account_id", "designer_id": "user_id"},
+        "touchpoints": {"team_id": "account_id"},
+        "assessments": {"team_id": "account_id"},
+    },
+    table_files={"events": "design_events.parquet", "users": "designers.csv", "accounts": "teams.csv"},
+)
+
+PRODUCTS = {p.key: p for p in (BEACON, QUILL, PALETTE)}
