@@ -29,6 +29,14 @@ def dataset_dir(dataset: str | os.PathLike) -> Path:
     return path if path.is_absolute() else (REPO / path)
 
 
+def from_cwd(dataset: str | os.PathLike) -> str:
+    """A dataset as the command line means it: a bundled name (``BUNDLED``) as it is, any other path made
+    absolute from the current folder (``dataset_dir`` alone reads a notebook's relative path from the
+    repository, where the notebooks run)."""
+    name = str(dataset)
+    return name if name in BUNDLED else str(Path(name).expanduser().resolve())
+
+
 def bundled(scale: str) -> Path:
     """data/<scale>: the deterministic synthetic dataset, generated if it is not there yet."""
     folder = DATA / scale

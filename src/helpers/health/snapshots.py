@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
 from helpers import artifacts
 from helpers.data import subscriptions
@@ -31,6 +30,7 @@ from helpers.health import features as account_features
 from helpers.health import score as health_score
 from helpers.health.config import HealthConfig
 from helpers.measures import engine as measure_engine
+from helpers.progress import bar as progress_bar
 
 SHORT_HISTORY_DAYS = 365  # under a year of events: weekly snapshots, four weeks of behaviour, 28-day outcomes
 
@@ -114,7 +114,7 @@ def history(ds: Dataset, config: HealthConfig, horizon_days: int, model=None, pr
     grace = ds.config.churn.grace_days
     spells = subscriptions.spells(ds.tables["subscriptions"], grace)
     rows = []
-    for t in tqdm(closed_dates(ds, horizon_days), desc="snapshots", disable=not progress, mininterval=5):
+    for t in progress_bar(closed_dates(ds, horizon_days), "snapshots", enabled=progress, mininterval=5):
         table = at(ds, t, config, model)
         if table.empty:
             continue

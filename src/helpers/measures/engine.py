@@ -14,11 +14,11 @@ catalogue, so the same text could be handed to a warehouse.
 from __future__ import annotations
 
 import pandas as pd
-from tqdm import tqdm
 
 from helpers.data.contract import Dataset
 from helpers.errors import ConfigError
 from helpers.measures.catalogue import GENERIC, KINDS, PAC_WEEKS, TREND_DAYS, Measure, active_events, catalogue, groups
+from helpers.progress import bar as progress_bar
 
 META = ["user_id", "account_id", "exposure_days", "active_days"]
 
@@ -46,7 +46,7 @@ def compute(
     people = ds.tables["users"].assign(created=lambda d: d.get("created_at", pd.Series(pd.NaT, index=d.index)))
     con.register("people_frame", people[["user_id", "account_id", "created"]])
     con.execute("CREATE TEMP TABLE people_df AS SELECT * FROM people_frame")
-    for sql in tqdm(steps[:-1], desc="measures", disable=not progress):
+    for sql in progress_bar(steps[:-1], "measures", enabled=progress):
         con.execute(sql)
     out = con.execute(steps[-1]).df()
     con.close()
