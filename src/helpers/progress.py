@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import time
 from collections.abc import Iterable
@@ -94,6 +95,12 @@ class StatusLine:
         self.label = f"[{index + 1:>{len(str(self.total))}}/{self.total}] {nb.stem}"
         self._show(f"{self.label}  skipped: {reason}", final=True)
 
+    def close(self) -> None:
+        """End a running line (on a terminal) so that what follows starts on its own row."""
+        if self.live:
+            self.stream.write("\n")
+            self.stream.flush()
+
     def say(self, line: str) -> None:
         if self.enabled:
             print(line, file=self.stream, flush=True)
@@ -102,8 +109,8 @@ class StatusLine:
         if not self.enabled:
             return
         if self.live:
-            width = os.get_terminal_size(self.stream.fileno()).columns if self.stream.isatty() else 120
-            line = text if final else text[: max(width - 1, 20)]
+            width = shutil.get_terminal_size((120, 24)).columns  # a terminal that reports no width: 120
+            line = text if final or width < 40 else text[: width - 1]  # a running line fits on one row
             self.stream.write("\r\x1b[2K" + line + ("\n" if final else ""))
             self.stream.flush()
         elif final:

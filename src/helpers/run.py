@@ -302,6 +302,7 @@ def _execute(source, params, record, tmp: Path, out: Path, notebooks_dir, progre
         _finish(tmp, record, "failed")
         raise RunFailed(f"{exc}\nPartial run kept in {tmp}; {out} is untouched.") from None
     except KeyboardInterrupt:
+        status.close()
         shutil.rmtree(tmp, ignore_errors=True)
         where = record.get("running") or "the report pages"
         raise Interrupted(
