@@ -60,6 +60,22 @@ def test_executed_notebooks_name_the_run_folder_and_keep_bars_off_the_page(first
     assert "previous_run" not in params and set(params) >= {"dataset", "as_of", "run_dir"}
 
 
+def test_a_notebook_run_alone_builds_the_steps_before_it_saying_so(june_run):
+    """june_run is notebook 13 run by itself into an empty workbench: one line says it ran 00-12 there first,
+    the workbench records each (built, or skipped with the runner's reason) and 13 as run by hand."""
+    nb = nbformat.read(june_run / "notebooks" / "13_executive_summary.ipynb", as_version=4)
+    said = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    line = f"{june_run} lacks 00, 01, 02, 03, 04, 05, 06, 07, 08, 09, 10, 11, 12 for sample as of 2026-06-30"
+    assert said.count(line + ": running them there first... done in ") == 1
+    record = json.loads((june_run / "run.json").read_text())
+    assert record["mode"] == "workbench" and record["status"] == "ok"
+    status = {n["notebook"][:2]: n["status"] for n in record["notebooks"]}
+    assert status == {f"{i:02d}": "ok" for i in range(13)} | {"10": "skipped", "11": "skipped", "13": "by hand"}
+    assert all(
+        (june_run / "notebooks" / n["notebook"]).exists() for n in record["notebooks"] if n["status"] != "skipped"
+    )
+
+
 def test_non_default_parameters_change_the_run(june_run):
     contract = json.loads((june_run / "artifacts" / "data_contract.json").read_text())
     assert contract["as_of"] == "2026-06-30"

@@ -9,7 +9,7 @@ REPO = Path(os.environ.get("WORKBOOK_HOME", Path(__file__).resolve().parents[2])
 NOTEBOOKS = REPO / "notebooks"
 DATA = REPO / "data"
 REPORTS = REPO / "reports"
-WORKBENCH = REPORTS / "workbench"  # where a notebook run by hand writes its artifacts
+WORKBENCH = Path(os.environ.get("WORKBOOK_WORKBENCH", REPORTS / "workbench"))  # where a notebook run by hand writes
 
 BUNDLED_SEED = 42
 BUNDLED = ("sample", "tiny")
