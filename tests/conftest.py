@@ -1,3 +1,4 @@
+import os
 import shutil
 
 import duckdb
@@ -38,10 +39,31 @@ def _cut_copy(src, dst, as_of):
 
 @pytest.fixture(scope="session")
 def june_run(tmp_path_factory):
-    """The whole series on the tiny dataset as of 2026-06-30 (it goes on to 2026-10-31)."""
-    from helpers.run import run
+    """The whole series on the tiny dataset as of 2026-06-30 (it goes on to 2026-10-31), made the way an
+    analyst makes it: notebook 13 run by itself with papermill, its defaults but as_of, into an empty
+    workbench. It builds 00-12 there first (helpers.workbench), so the workbench holds a whole run's
+    artifacts; test_leakage holds them byte for byte to a runner's run on the same data."""
+    import papermill as pm
 
-    return run(str(paths.bundled("tiny")), "2026-06-30", tmp_path_factory.mktemp("runs") / "june", progress=False)
+    bench = tmp_path_factory.mktemp("runs") / "june"
+    (bench / "notebooks").mkdir(parents=True)
+    before = os.environ.get("WORKBOOK_WORKBENCH")
+    os.environ["WORKBOOK_WORKBENCH"] = str(bench)  # the kernel (and the ones it starts) inherit it
+    try:
+        pm.execute_notebook(
+            paths.NOTEBOOKS / "13_executive_summary.ipynb",
+            bench / "notebooks" / "13_executive_summary.ipynb",
+            parameters={"as_of": "2026-06-30"},
+            kernel_name="python3",
+            cwd=str(paths.NOTEBOOKS),
+            progress_bar=False,
+        )
+    finally:
+        if before is None:
+            del os.environ["WORKBOOK_WORKBENCH"]
+        else:
+            os.environ["WORKBOOK_WORKBENCH"] = before
+    return bench
 
 
 @pytest.fixture(scope="session")

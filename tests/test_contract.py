@@ -193,6 +193,33 @@ def test_renamed_columns_are_mapped(tiny_copy):
     assert {"user_id", "account_id"} <= set(ds.tables["users"].columns)
 
 
+def test_a_mapping_of_a_column_the_file_lacks_names_the_file_and_its_columns(tiny_copy):
+    """A typo on the left of a column mapping is an error, not a mapping silently ignored."""
+    edit_yaml(tiny_copy, lambda d: d["tables"].update(users={"columns": {"member": "user_id"}}))
+    expect_error(
+        tiny_copy,
+        r"^dataset\.yaml: tables\.users\.columns maps 'member' to 'user_id', but users\.csv has no column 'member'",
+        r"\(its columns: user_id, account_id, role, created_at\)",
+    )
+
+
+def test_a_mapping_of_an_event_column_the_log_lacks_is_an_error(tmp_path):
+    from helpers.data.config import check_mapping
+
+    with pytest.raises(DataContractError) as info:
+        check_mapping(
+            "events",
+            {"occurred_at": "timestamp"},
+            ["user_id", "event", "ts", "file_row_number"],
+            tmp_path / "e.parquet",
+        )
+    assert str(info.value) == (
+        "dataset.yaml: tables.events.columns maps 'occurred_at' to 'timestamp', but e.parquet has no column "
+        "'occurred_at' (its columns: user_id, event, ts); expected one of those"
+    )
+    check_mapping("events", {"ts": "timestamp"}, ["user_id", "event", "ts"], tmp_path / "e.parquet")  # present: fine
+
+
 def test_missing_optional_table_disables_what_needs_it(tiny_copy):
     from helpers.data.coverage import disabled_features
 

@@ -160,7 +160,7 @@ def test_missing_files_and_settings_are_bad_input_too(tmp_path, capsys):
     assert _cli(table, tmp_path / "out", config=tmp_path / "nope.yaml") == 2
     assert "nope.yaml: health configuration not found" in capsys.readouterr().err
     assert _cli(table, tmp_path / "out", "--as-of", "last week") == 2
-    assert "--as-of 'last week': expected a date" in capsys.readouterr().err
+    assert "--as-of 'last week': not a date written YYYY-MM-DD; expected e.g. 2026-10-31" in capsys.readouterr().err
     other = tmp_path / "other.yaml"
     other.write_text(CONFIG.read_text().replace("logins_30d:", "logins_7d:").replace("features_used:", "seats:"))
     only_unknown = _bad(tmp_path, flat.usage_export(40, seed=11)[["customer", "churned_flag"]], "bare.csv")

@@ -64,6 +64,8 @@ def test_conventions(path):
     assert "## Summary" in nb.cells[-1].source
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "sys.path" not in code and "def " not in code, "notebooks call helpers; logic lives in src/helpers"
+    # run alone, a notebook builds the steps before it (helpers.workbench): the step it names is itself
+    assert code.count("workbench.prepare(") == 1 and f'step="{path.stem}"' in code, "out = workbench.prepare(...)"
     assert paths.NOTEBOOKS in path.parents
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from helpers import paths
-from helpers.run import RunFailed, main, notebooks, run
+from helpers.run import Interrupted, RunFailed, main, notebooks, run
 
 AS_OF = "2026-10-31"
 
@@ -38,6 +38,42 @@ def test_run_folder_is_complete(first_run):
     assert len(record["inputs"]["events.parquet"]) == 64 and "pandas" in record["versions"]
     contract = json.loads((first_run / "artifacts" / "data_contract.json").read_text())
     assert contract["status"] == "valid" and contract["events_to_as_of"] > 100_000
+
+
+def test_executed_notebooks_name_the_run_folder_and_keep_bars_off_the_page(first_run):
+    """The executed copies show run_dir as the folder they live in, never the temporary <out>.partial;
+    a long step's progress bar (09's snapshots, 03's measures) is not a stderr block on the page."""
+    for copy in sorted((first_run / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(copy, as_version=4)
+        injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+        assert f'run_dir = "{first_run}"' in injected.source, copy.name
+        assert nb.metadata.papermill.parameters["run_dir"] == str(first_run)
+        assert (
+            ".partial" not in copy.read_text()
+            and ".partial" not in (first_run / "html" / f"{copy.stem}.html").read_text()
+        )
+        streams = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("name") == "stderr"]
+        assert streams == [], f"{copy.name}: {streams[0]['text'][:80]}"
+    params = nbformat.read(
+        first_run / "notebooks" / "09_health_score.ipynb", as_version=4
+    ).metadata.papermill.parameters
+    assert "previous_run" not in params and set(params) >= {"dataset", "as_of", "run_dir"}
+
+
+def test_a_notebook_run_alone_builds_the_steps_before_it_saying_so(june_run):
+    """june_run is notebook 13 run by itself into an empty workbench: one line says it ran 00-12 there first,
+    the workbench records each (built, or skipped with the runner's reason) and 13 as run by hand."""
+    nb = nbformat.read(june_run / "notebooks" / "13_executive_summary.ipynb", as_version=4)
+    said = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    line = f"{june_run} lacks 00, 01, 02, 03, 04, 05, 06, 07, 08, 09, 10, 11, 12 for sample as of 2026-06-30"
+    assert said.count(line + ": running them there first... done in ") == 1
+    record = json.loads((june_run / "run.json").read_text())
+    assert record["mode"] == "workbench" and record["status"] == "ok"
+    status = {n["notebook"][:2]: n["status"] for n in record["notebooks"]}
+    assert status == {f"{i:02d}": "ok" for i in range(13)} | {"10": "skipped", "11": "skipped", "13": "by hand"}
+    assert all(
+        (june_run / "notebooks" / n["notebook"]).exists() for n in record["notebooks"] if n["status"] != "skipped"
+    )
 
 
 def test_non_default_parameters_change_the_run(june_run):
@@ -81,7 +117,7 @@ def test_next_month_reuses_the_model_and_shows_tag_transitions(june_run, first_r
     assert movers.change.abs().is_monotonic_decreasing and len(movers) == 10
 
 
-def test_a_failing_notebook_names_itself_and_spares_the_last_report(first_run, tmp_path):
+def test_a_failing_notebook_names_itself_and_spares_the_last_report(first_run, tmp_path, capfd):
     good = tmp_path / "report"
     shutil.copytree(first_run, good)
     before = {p: p.read_bytes() for p in good.rglob("*") if p.is_file()}
@@ -99,11 +135,12 @@ def test_a_failing_notebook_names_itself_and_spares_the_last_report(first_run, t
     with pytest.raises(RunFailed) as info:
         run(str(paths.bundled("tiny")), AS_OF, good, notebooks_dir=broken, progress=False)
     msg = str(info.value)
-    # cell 3 of the executed copy: papermill's injected-parameters cell comes first
-    assert "99_broken.ipynb failed in cell 3" in msg and "ValueError: planted failure" in msg
+    # cell 2 of the executed copy: the notebook declares no parameters, so papermill injects none
+    assert "99_broken.ipynb failed in cell 2" in msg and "ValueError: planted failure" in msg
     assert {p: p.read_bytes() for p in good.rglob("*") if p.is_file()} == before
     failed = json.loads((tmp_path / "report.partial" / "run.json").read_text())
     assert failed["status"] == "failed" and failed["notebooks"][-1]["notebook"] == "99_broken.ipynb"
+    assert "IPKernelApp" not in capfd.readouterr().err  # the kernels' own log stays out of the terminal
 
 
 def test_bad_input_stops_the_cli_before_anything_is_written(tiny_copy, tmp_path, capsys):
@@ -112,6 +149,30 @@ def test_bad_input_stops_the_cli_before_anything_is_written(tiny_copy, tmp_path,
     assert code == 2
     assert "bad input: users.csv: column 'account_id'" in capsys.readouterr().err
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
+
+
+def test_ctrl_c_ends_in_one_line_and_leaves_no_partial_folder(tiny, first_run, tmp_path, monkeypatch, capsys):
+    """Ctrl-C during a notebook: no traceback, the unfinished folder removed, the last report untouched."""
+    import helpers.run as runner
+
+    good = tmp_path / "report"
+    shutil.copytree(first_run, good)
+
+    def interrupted(nb, *args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "_execute_one", interrupted)
+    code = main(["--dataset", str(tiny), "--as-of", AS_OF, "--out", str(good)])
+    err = capsys.readouterr().err
+    assert code == 130 and err.count("\n") == 1
+    assert err == (
+        f"interrupted during 00_data_contract.ipynb: the unfinished run (report.partial) was removed; "
+        f"{good} is as it was before\n"
+    )
+    assert not (tmp_path / "report.partial").exists() and (good / "index.html").exists()
+    with pytest.raises(Interrupted):
+        run(str(tiny), AS_OF, tmp_path / "other", progress=False)
+    assert not (tmp_path / "other.partial").exists() and not (tmp_path / "other").exists()
 
 
 @pytest.mark.slow

@@ -1,12 +1,24 @@
 """The as-of cut: rows born later vanish, facts learned later are blanked."""
 
 import pandas as pd
+import pytest
 
-from helpers.data.timecut import cut_table, cutoff
+from helpers.data.timecut import cut_table, cutoff, parse_as_of
+from helpers.errors import ConfigError
 
 
 def test_cutoff_is_the_start_of_the_next_day():
     assert cutoff("2026-06-30") == pd.Timestamp("2026-07-01")
+
+
+def test_as_of_is_strictly_a_day_written_yyyy_mm_dd():
+    assert parse_as_of("2026-10-31") == pd.Timestamp("2026-10-31")
+    assert parse_as_of(pd.Timestamp("2026-10-31 13:00")) == pd.Timestamp("2026-10-31")
+    # looser spellings pandas would take, each read as a day nobody meant
+    for loose in ("2026-10", "10/11/2026", "Oct 31 2026", "20261031", "2026-10-31T00:00", "2026-02-30", ""):
+        with pytest.raises(ConfigError) as info:
+            parse_as_of(loose, "--as-of")
+        assert str(info.value) == f"--as-of '{loose}': not a date written YYYY-MM-DD; expected e.g. 2026-10-31"
 
 
 def test_subscriptions_running_at_the_cutoff_show_no_end():

@@ -96,9 +96,15 @@ def path(run_dir: str | Path, name: str) -> Path:
 
 
 def existing(run_dir: str | Path, name: str) -> Path:
-    """An earlier step's artifact, or a clear message naming the notebook to run first."""
+    """An earlier step's artifact, or a clear message: the notebook to run first, or, when the folder's
+    run.json says that notebook stepped aside (a run folder, the workbench), why."""
     where = path(run_dir, name)
     if not where.exists():
+        record = Path(run_dir) / "run.json"
+        steps = json.loads(record.read_text()).get("notebooks", []) if record.exists() else []
+        aside = [n["reason"] for n in steps if n["notebook"] == f"{REGISTRY[name]}.ipynb" and n.get("reason")]
+        if aside:
+            raise FileNotFoundError(f"{where} not found: {REGISTRY[name]} stepped aside on this data: {aside[0]}")
         raise FileNotFoundError(f"{where} not found: run {REGISTRY[name]} first (with the same run_dir)")
     return where
 

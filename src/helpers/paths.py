@@ -9,7 +9,7 @@ REPO = Path(os.environ.get("WORKBOOK_HOME", Path(__file__).resolve().parents[2])
 NOTEBOOKS = REPO / "notebooks"
 DATA = REPO / "data"
 REPORTS = REPO / "reports"
-WORKBENCH = REPORTS / "workbench"  # where a notebook run by hand writes its artifacts
+WORKBENCH = Path(os.environ.get("WORKBOOK_WORKBENCH", REPORTS / "workbench"))  # where a notebook run by hand writes
 
 BUNDLED_SEED = 42
 BUNDLED = ("sample", "tiny")
@@ -27,6 +27,14 @@ def dataset_dir(dataset: str | os.PathLike) -> Path:
         return bundled(scale)
     path = Path(name).expanduser()
     return path if path.is_absolute() else (REPO / path)
+
+
+def from_cwd(dataset: str | os.PathLike) -> str:
+    """A dataset as the command line means it: a bundled name (``BUNDLED``) as it is, any other path made
+    absolute from the current folder (``dataset_dir`` alone reads a notebook's relative path from the
+    repository, where the notebooks run)."""
+    name = str(dataset)
+    return name if name in BUNDLED else str(Path(name).expanduser().resolve())
 
 
 def bundled(scale: str) -> Path:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
+import functools
 import hashlib
 import json
 import platform
@@ -22,22 +24,23 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date
 from importlib import metadata
 from pathlib import Path
 
 import nbformat
 import papermill as pm
 import yaml
-from tqdm import tqdm
+from papermill.engines import NBClientEngine, papermill_engines
 
-from helpers import paths
+from helpers import artifacts, paths
 from helpers.churn import history as churn_data
 from helpers.data import contract, coverage, flat_table
+from helpers.data.timecut import parse_as_of
 from helpers.errors import ConfigError, DataContractError
 from helpers.expert import cohorts
 from helpers.health import inputs as health_inputs
 from helpers.health.config import load as load_health_config
+from helpers.progress import StatusLine, duration, headings, kernel_env
 from helpers.report import pages as report
 
 PACKAGES = (
@@ -117,12 +120,43 @@ FLAT_REQUIREMENTS = {
     "expert_labels": _no_event_log,
     "churn_history": lambda flat: flat_table.unusable_reason(flat.rows, flat.table.name, flat.label_column),
 }
-FLAT_PARAMETERS = ("account_table", "id_column", "label_column", "health_config")  # only where declared
+RUNNER_PARAMETERS = {"dataset": "--dataset", "as_of": "--as-of", "run_dir": "--out", "previous_run": "--previous"}
+PATH_PARAMETERS = ("account_table", "health_config", "model_source")  # -p values read from the current folder
+MODEL_SOURCES = ("train", "previous", "auto")  # model_source's words (helpers.expert.model.resolve_source)
 AS_EXPORTED = "as exported"  # a flat run's as_of label when none is given: the table as it is, no cut
+
+
+# The kernels' own log (a TCP warning at every start, a KeyboardInterrupt line at every shutdown) is
+# noise on a good run; their stderr stays the runner's, so a long step's bar reaches the terminal
+# (helpers.progress) instead of the report's page.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--IPKernelApp.capture_fd_output=False"]
 
 
 class RunFailed(RuntimeError):
     pass
+
+
+class Interrupted(RuntimeError):
+    """Ctrl-C: the run stopped, its unfinished folder removed; the message says where it was."""
+
+
+class _Engine(NBClientEngine):
+    """papermill's engine, telling ``on_cell`` the notebook's cells and the index of each as it starts."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, on_cell=None, **kwargs):
+        if on_cell is not None:
+            start = nb_man.cell_start
+
+            def cell_start(cell, cell_index=None, **kw):
+                on_cell(nb_man.nb.cells, cell_index)  # the cells as executed: papermill's parameters cell included
+                return start(cell, cell_index, **kw)
+
+            nb_man.cell_start = cell_start
+        return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+
+papermill_engines.register("workbook", _Engine)
 
 
 def notebooks(folder: Path = paths.NOTEBOOKS) -> list[Path]:
@@ -137,10 +171,19 @@ def run(
     notebooks_dir: Path = paths.NOTEBOOKS,
     progress: bool = True,
 ) -> Path:
+    """The whole series on ``dataset`` (a bundled name, or a folder: relative paths are read from the
+    current folder) as of ``as_of`` into ``out``. Every check comes first: the date, the parameters
+    (``extra``, each declared by some notebook), the dataset's contract, and ``previous_run`` (a finished
+    run of the same dataset, earlier); a problem raises ``ConfigError`` or ``DataContractError``."""
     out = Path(out).resolve()
+    parse_as_of(as_of, "--as-of")
+    dataset = paths.from_cwd(dataset)
+    extra = check_parameters(extra or {}, notebooks(notebooks_dir))
     ds = contract.load_dataset(dataset, as_of)  # bad input fails here, before anything is written
+    if extra.get("previous_run"):
+        extra["previous_run"] = str(check_previous(extra["previous_run"], ds))
     tmp = _fresh(out)
-    params = {"dataset": str(dataset), "as_of": as_of, "run_dir": str(tmp), **(extra or {})}
+    params = {"dataset": dataset, "as_of": as_of, "run_dir": str(tmp), **extra}
     record = {
         "mode": "dataset",
         "parameters": params | {"run_dir": str(out)},
@@ -171,6 +214,9 @@ def run_flat(
     same files give the same run."""
     out = Path(out).resolve()
     flat = check_flat(table, id_column, label_column, health_config, as_of)  # before anything is written
+    extra = check_parameters(extra or {}, notebooks(notebooks_dir))
+    if extra.get("previous_run"):
+        extra["previous_run"] = str(check_previous(extra["previous_run"], flat))
     tmp = _fresh(out)
     params = {
         "dataset": "",
@@ -206,12 +252,7 @@ def check_flat(table, id_column: str, label_column: str, health_config, as_of: s
             "normalisation (see data/examples/usage_export_health.yaml)"
         )
     if as_of:
-        try:
-            date.fromisoformat(as_of)
-        except ValueError:
-            raise ConfigError(
-                f"--as-of '{as_of}': expected a date (YYYY-MM-DD), or nothing for 'as exported'"
-            ) from None
+        parse_as_of(as_of, "--as-of")  # in flat mode a label only, but still a date
     table, config = Path(table).expanduser().resolve(), Path(health_config).expanduser().resolve()
     health_inputs.flat(str(table), str(config), id_column)  # the table's file, id column, ids; the configuration
     rows = flat_table.load(table, id_column, label_column)  # the label column and its values
@@ -246,43 +287,100 @@ def _fresh(out: Path) -> Path:
 
 def _execute(source, params, record, tmp: Path, out: Path, notebooks_dir, progress, about=None) -> Path:
     """Every notebook in order (or skipped, saying why), the report pages, run.json; then into place.
-    ``about`` heads the report pages (source, as_of; a dataset run's come from its data contract)."""
-    for nb in tqdm(notebooks(notebooks_dir), desc="notebooks", unit="nb", disable=not progress):
-        t0 = time.perf_counter()
+    ``about`` heads the report pages (source, as_of; a dataset run's come from its data contract).
+    Ctrl-C removes the unfinished folder and raises ``Interrupted`` saying where the run was."""
+    series = notebooks(notebooks_dir)
+    status = StatusLine(len(series), enabled=progress)
+    try:
+        execute_series(series, source, params, tmp, record, status)
+        _show_final_paths(tmp, out)
+        skipped = {n["notebook"]: n["reason"] for n in record["notebooks"] if n["status"] == "skipped"}
+        report.render(tmp, skipped=skipped, about=about)
+        _finish(tmp, record, "ok")
+        _swap_into_place(tmp, out)
+    except RunFailed as exc:
+        _finish(tmp, record, "failed")
+        raise RunFailed(f"{exc}\nPartial run kept in {tmp}; {out} is untouched.") from None
+    except KeyboardInterrupt:
+        status.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+        where = record.get("running") or "the report pages"
+        raise Interrupted(
+            f"interrupted during {where}: the unfinished run ({tmp.name}) was removed; {out} is as it was before"
+        ) from None
+    status.say(f"done in {_duration(record)}")
+    return out
+
+
+def execute_series(series: list[Path], source, params: dict, folder: Path, record: dict, status: StatusLine, save=None):
+    """Each notebook of ``series`` in order into ``folder`` (its executed copy in ``folder/notebooks``), or
+    skipped saying why (``skip_reason``), each appended to ``record["notebooks"]``, ``save(record)`` after
+    each. A failing notebook is recorded and raises ``RunFailed`` naming it, the cell and the error."""
+    for index, nb in enumerate(series):
         reason = skip_reason(nb, source)
         if reason:
+            status.skipped(index, nb, reason)
             record["notebooks"].append({"notebook": nb.name, "seconds": 0.0, "status": "skipped", "reason": reason})
             continue
+        record["running"] = nb.name
+        status.start(index, nb)
+        t0 = time.perf_counter()
         try:
-            pm.execute_notebook(
-                nb,
-                tmp / "notebooks" / nb.name,
-                parameters=_for_notebook(nb, params),
-                kernel_name="python3",
-                cwd=str(nb.parent),
-                progress_bar=False,
-            )
+            _execute_one(nb, folder / "notebooks" / nb.name, _for_notebook(nb, params), status)
         except pm.PapermillExecutionError as exc:
             message = (
                 f"notebook {nb.name} failed in cell {exc.cell_index} (execution count {exc.exec_count}): "
                 f"{exc.ename}: {exc.evalue}"
             )
-            record["notebooks"].append(
-                {
-                    "notebook": nb.name,
-                    "seconds": round(time.perf_counter() - t0, 2),
-                    "status": "failed",
-                    "error": message,
-                }
-            )
-            _finish(tmp, record, "failed")
-            raise RunFailed(f"{message}\nPartial run kept in {tmp}; {out} is untouched.") from None
+            status.done("failed")
+            seconds = round(time.perf_counter() - t0, 2)
+            record["notebooks"].append({"notebook": nb.name, "seconds": seconds, "status": "failed", "error": message})
+            del record["running"]
+            raise RunFailed(message) from None
+        status.done("ok")
         record["notebooks"].append({"notebook": nb.name, "seconds": round(time.perf_counter() - t0, 2), "status": "ok"})
-    skipped = {n["notebook"]: n["reason"] for n in record["notebooks"] if n["status"] == "skipped"}
-    report.render(tmp, skipped=skipped, about=about)
-    _finish(tmp, record, "ok")
-    _swap_into_place(tmp, out)
-    return out
+        del record["running"]
+        if save is not None:
+            save(record)
+
+
+def _execute_one(nb: Path, executed: Path, parameters: dict, status: StatusLine) -> None:
+    """One notebook under papermill, its kernel quiet and told where progress goes (``helpers.progress``)."""
+
+    def on_cell(cells, index):
+        status.step(headings(cells)[index])
+
+    with kernel_env(status.kernel_value()):
+        pm.execute_notebook(
+            nb,
+            executed,
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(nb.parent),
+            progress_bar=False,
+            engine_name="workbook",
+            on_cell=on_cell,
+            extra_arguments=KERNEL_ARGUMENTS,
+        )
+
+
+def _show_final_paths(tmp: Path, out: Path) -> None:
+    """The executed copies name the run folder they end up in, not the temporary one they ran in
+    (papermill's parameters cell and metadata; artifacts and pages never hold the path)."""
+    for copy in sorted((tmp / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(copy, as_version=4)
+        for cell in nb.cells:
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.source = cell.source.replace(str(tmp), str(out))
+        meta = nb.metadata.get("papermill", {})
+        meta["output_path"] = str(meta.get("output_path", "")).replace(str(tmp), str(out))
+        if "run_dir" in meta.get("parameters", {}):
+            meta["parameters"]["run_dir"] = str(out)
+        nbformat.write(nb, copy)
+
+
+def _duration(record: dict) -> str:
+    return duration(sum(n["seconds"] for n in record["notebooks"]))
 
 
 def skip_reason(nb: Path, ds) -> str | None:
@@ -297,13 +395,73 @@ def skip_reason(nb: Path, ds) -> str | None:
     return None
 
 
+@functools.cache
+def declared(nb: Path) -> tuple[str, ...]:
+    """The parameters a notebook declares in its ``parameters`` cell."""
+    return tuple(pm.inspect_notebook(str(nb)))
+
+
 def _for_notebook(nb: Path, params: dict) -> dict:
-    """The run's parameters, less the flat-mode ones this notebook does not declare (09, 10 read them)."""
-    declared = pm.inspect_notebook(str(nb))
-    return {k: v for k, v in params.items() if k not in FLAT_PARAMETERS or k in declared}
+    """The run's parameters this notebook declares: each notebook is passed only what it takes
+    (``previous_run`` reaches 06, 07, 09, 11 and 13; the flat-mode ones 09 and 10)."""
+    return {k: v for k, v in params.items() if k in declared(nb)}
+
+
+def check_parameters(extra: dict, series: list[Path]) -> dict:
+    """``extra`` (``-p NAME VALUE``), each name declared by at least one notebook of ``series``, or a
+    ``ConfigError`` naming it, the closest declared name and where the names are listed."""
+    known = sorted({name for nb in series for name in declared(nb)})
+    for name in extra:
+        if name in RUNNER_PARAMETERS and name != "previous_run":
+            raise ConfigError(f"-p {name}: set by the runner; use {RUNNER_PARAMETERS[name]} instead")
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ConfigError(
+                f"-p {name}: no notebook has a parameter '{name}'; {hint}expected one of: {', '.join(known)}"
+            )
+    return dict(extra)
+
+
+def check_previous(previous: str | Path, source) -> Path:
+    """``--previous``: last month's run folder, checked before anything is written. It must be a folder whose
+    run.json says the run finished, of the same dataset (its data contract's name; a flat run's table) and an
+    earlier as_of. Relative paths are read from the current folder."""
+    folder = Path(previous).expanduser().resolve()
+    said = f"--previous {previous}"
+    if not folder.is_dir():
+        raise ConfigError(f"{said}: no such folder; expected last month's run folder (the --out of an earlier run)")
+    record_path = folder / "run.json"
+    if not record_path.exists():
+        raise ConfigError(f"{said}: not a run folder (no run.json in {folder}); expected the --out of an earlier run")
+    record = json.loads(record_path.read_text())
+    if record.get("status") != "ok":
+        raise ConfigError(
+            f"{said}: that run did not finish (run.json status '{record.get('status')}'); expected a finished run"
+        )
+    if isinstance(source, FlatSource):
+        if record.get("mode") != "flat":
+            raise ConfigError(f"{said}: a {record.get('mode')} run; expected a flat run (--table) like this one")
+        return folder
+    contract_path = artifacts.path(folder, "data_contract.json")
+    if not contract_path.exists():
+        raise ConfigError(f"{said}: has no artifacts/data_contract.json; expected a run of a dataset (--dataset)")
+    before = json.loads(contract_path.read_text())
+    if before.get("dataset") != source.config.name:
+        raise ConfigError(
+            f"{said}: a run of '{before.get('dataset')}', not of '{source.config.name}' (the name in "
+            f"{source.root / 'dataset.yaml'}); expected last month's run of the same dataset"
+        )
+    if str(before.get("as_of")) >= str(source.as_of.date()):
+        raise ConfigError(
+            f"{said}: as of {before.get('as_of')}, not before this run's as_of {source.as_of.date()}; "
+            "expected an earlier month's run"
+        )
+    return folder
 
 
 def _finish(tmp: Path, record: dict, status: str) -> None:
+    record.pop("running", None)
     record["status"] = status
     record["total_seconds"] = round(sum(n["seconds"] for n in record["notebooks"]), 2)
     (tmp / "run.json").write_text(json.dumps(record, indent=2) + "\n")
@@ -342,6 +500,23 @@ def _sha256(f: Path) -> str:
     return h.hexdigest()
 
 
+def _parameter_value(name: str, value: str):
+    """A ``-p NAME VALUE`` value, read as YAML (numbers, true/false); a path (``PATH_PARAMETERS``) is read
+    from the current folder, like every path on the command line."""
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at column {mark.column + 1}" if mark else ""
+        raise ConfigError(
+            f"-p {name} {value!r}: not a value{where} ({getattr(exc, 'problem', None) or exc}); "
+            "expected a number, true/false or text (quote text that holds : [ ] { } or #)"
+        ) from None
+    if name in PATH_PARAMETERS and isinstance(parsed, str) and parsed not in ("", *MODEL_SOURCES):
+        return str(Path(parsed).expanduser().resolve())
+    return parsed
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m helpers.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -372,10 +547,10 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.dataset and not args.as_of:
         ap.error("--dataset needs --as-of (the last day of data the run may see, YYYY-MM-DD)")
-    extra = {name: yaml.safe_load(value) for name, value in args.p}
-    if args.previous:
-        extra["previous_run"] = str(Path(args.previous).resolve())
     try:
+        extra = {name: _parameter_value(name, value) for name, value in args.p}
+        if args.previous:
+            extra["previous_run"] = args.previous  # checked by run() / run_flat() before anything is written
         if args.table:
             out = run_flat(
                 args.table,
@@ -395,6 +570,12 @@ def main(argv=None) -> int:
     except RunFailed as exc:
         print(f"run failed: {exc}", file=sys.stderr)
         return 1
+    except Interrupted as exc:
+        print(exc, file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:  # before the run folder existed
+        print("interrupted before the run started: nothing was written", file=sys.stderr)
+        return 130
     print(f"report: {out / 'index.html'}")
     return 0
 

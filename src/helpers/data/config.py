@@ -14,6 +14,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import Field, field_validator
 
+from helpers.errors import DataContractError
 from helpers.settings import Strict, read_yaml, validate
 from helpers.stats import SMALL_SAMPLE
 
@@ -23,6 +24,18 @@ TABLES = ("accounts", "users", "events", "subscriptions", "csm_labels", "tickets
 class TableSource(Strict):
     file: str | None = None  # default: <table>.csv / .parquet / <table>/
     columns: dict[str, str] = Field(default_factory=dict)  # their column name -> ours
+
+
+def check_mapping(table: str, renames: dict[str, str], found, path: Path) -> None:
+    """Every column ``tables.<table>.columns`` maps must exist in the table's file, else a
+    ``DataContractError`` naming the file, the mapping and the columns the file has."""
+    found = [c for c in found if c != "file_row_number"]
+    absent = [c for c in renames if c not in found]
+    if absent:
+        raise DataContractError(
+            f"dataset.yaml: tables.{table}.columns maps '{absent[0]}' to '{renames[absent[0]]}', but {path.name} "
+            f"has no column '{absent[0]}' (its columns: {', '.join(found)}); expected one of those"
+        )
 
 
 class Tables(Strict):

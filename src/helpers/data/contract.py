@@ -20,10 +20,10 @@ import pandera.pandas as pa
 
 from helpers import paths
 from helpers.data import fallbacks, subscriptions
-from helpers.data.config import TABLES, DatasetConfig, load_config
+from helpers.data.config import TABLES, DatasetConfig, check_mapping, load_config
 from helpers.data.events import EventSource, open_events
 from helpers.data.tables import SPECS
-from helpers.data.timecut import cut_table, cutoff
+from helpers.data.timecut import cut_table, cutoff, parse_as_of
 from helpers.errors import DataContractError, rows_message
 
 
@@ -64,6 +64,7 @@ class Dataset:
 
 
 def load_dataset(dataset: str | Path, as_of: str) -> Dataset:
+    day = parse_as_of(as_of)  # strictly YYYY-MM-DD, checked before any table is read
     root = paths.dataset_dir(dataset)
     if not root.is_dir():
         raise DataContractError(f"{root}: dataset folder not found")
@@ -73,13 +74,13 @@ def load_dataset(dataset: str | Path, as_of: str) -> Dataset:
     for t in TABLES:
         if SPECS[t].required_table and t not in files:
             raise DataContractError(f"{root}: required table '{t}' not found (looked for {t}.csv, {t}.parquet, {t}/)")
-    raw = {t: _read(files[t], config.tables.__getattribute__(t).columns) for t in files if t != "events"}
+    raw = {t: _read(t, files[t], config.tables.__getattribute__(t).columns) for t in files if t != "events"}
     tables = {t: _validate(t, df, files[t]) for t, df in raw.items()}
     _check_references(tables, files)
     events = open_events(
         files["events"], config.tables.events.columns, tables["users"], config.validation.orphan_events
     )
-    as_of_ts = _check_as_of(as_of, events, files["events"])
+    as_of_ts = _check_as_of(day, events, files["events"])
     events = events.until(cutoff(as_of_ts))  # from here on, nothing after as_of: counts, last event
     notes += events.notes + _taxonomy_notes(config, events, files["events"])
     for n in notes:
@@ -129,8 +130,8 @@ def _locate(root: Path, table: str, config: DatasetConfig) -> Path | None:
     return None
 
 
-def _read(path: Path, renames: dict[str, str]) -> pd.DataFrame:
-    """Every cell as text (or missing), columns renamed onto the contract's names."""
+def _read(table: str, path: Path, renames: dict[str, str]) -> pd.DataFrame:
+    """Every cell as text (or missing), columns renamed onto the contract's names (each mapped column must exist)."""
     if path.suffix == ".parquet" or path.is_dir():
         df = pd.read_parquet(path)
         df = df.astype(object).where(df.notna(), None).map(lambda v: v if v is None else str(v))
@@ -138,6 +139,7 @@ def _read(path: Path, renames: dict[str, str]) -> pd.DataFrame:
         _require_utf8(path)
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8", sep=_delimiter(path))
     df.columns = [c.strip() for c in df.columns]
+    check_mapping(table, renames, df.columns, path)
     return df.rename(columns=renames)
 
 
@@ -222,11 +224,7 @@ def _check_references(tables: dict[str, pd.DataFrame], files: dict[str, Path]) -
             )
 
 
-def _check_as_of(as_of: str, events: EventSource, path: Path) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(as_of).normalize()
-    except ValueError:
-        raise DataContractError(f"as_of: {as_of!r} is not a date; expected YYYY-MM-DD") from None
+def _check_as_of(ts: pd.Timestamp, events: EventSource, path: Path) -> pd.Timestamp:
     first, last = events.first.normalize(), events.last.normalize()
     if not first <= ts <= last:
         raise DataContractError(

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from helpers.data.config import check_mapping
 from helpers.errors import DataContractError, rows_message
 
 REQUIRED = ("user_id", "event", "timestamp")
@@ -112,6 +113,7 @@ def open_events(path: Path, renames: dict[str, str], users: pd.DataFrame, orphan
                 f"{path.name}: not UTF-8 text; expected UTF-8: re-export the file as UTF-8"
             ) from None
         raise DataContractError(f"{path.name}: cannot be read as a table ({str(exc).splitlines()[0]})") from None
+    check_mapping("events", renames, columns, path)
     ours = {renames.get(c, c): c for c in columns}
     missing = [c for c in REQUIRED if c not in ours]
     if missing:

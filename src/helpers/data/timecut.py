@@ -8,7 +8,14 @@ shows no end date, as an export taken that day would.
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import pandas as pd
+
+from helpers.errors import ConfigError
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # table -> (the column that says when a row came to exist, columns unknown until later)
 ROW_TIME = {
@@ -21,6 +28,22 @@ ROW_TIME = {
     "touchpoints": ("date", ()),
     "assessments": ("assessed_at", ()),
 }
+
+
+def parse_as_of(value, name: str = "as_of") -> pd.Timestamp:
+    """An as-of date written exactly YYYY-MM-DD (a date or Timestamp passes as it is), as a day.
+
+    Nothing looser: '2026-10' is not October's last day, '10/11/2026' is not unambiguous, so either
+    is a ``ConfigError`` naming ``name`` (the parameter, or the runner's ``--as-of``) and the value."""
+    if isinstance(value, (pd.Timestamp, date)):
+        return pd.Timestamp(value).normalize()
+    text = str(value)
+    try:
+        if not ISO_DAY.fullmatch(text):
+            raise ValueError
+        return pd.Timestamp(date.fromisoformat(text))
+    except ValueError:
+        raise ConfigError(f"{name} '{text}': not a date written YYYY-MM-DD; expected e.g. 2026-10-31") from None
 
 
 def cutoff(as_of: str | pd.Timestamp) -> pd.Timestamp:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
 from helpers import artifacts
 from helpers.data import subscriptions
@@ -32,6 +31,7 @@ from helpers.health import score as health_score
 from helpers.health import usage
 from helpers.health.config import HealthConfig
 from helpers.measures import engine as measure_engine
+from helpers.progress import bar as progress_bar
 
 SHORT_HISTORY_DAYS = 365  # under a year of events: weekly snapshots, four weeks of behaviour, 28-day outcomes
 
@@ -94,7 +94,7 @@ def tables(ds: Dataset, dates: list[pd.Timestamp], config: HealthConfig, model=N
     for every date at once; only the small tables are cut date by date."""
     counted = usage.at_dates(ds, dates)
     measured = measure_engine.compute_at(ds, dates) if model is not None and dates else None
-    for t in tqdm(dates, desc="snapshots", disable=not progress, mininterval=5):
+    for t in progress_bar(dates, "snapshots", enabled=progress, mininterval=5):
         view = ds.at(t)
         tags = None
         if measured is not None:

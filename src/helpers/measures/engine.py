@@ -14,12 +14,12 @@ catalogue, so the same text could be handed to a warehouse.
 from __future__ import annotations
 
 import pandas as pd
-from tqdm import tqdm
 
 from helpers.data.contract import Dataset
 from helpers.data.timecut import cutoff
 from helpers.errors import ConfigError
 from helpers.measures.catalogue import GENERIC, KINDS, PAC_WEEKS, TREND_DAYS, Measure, active_events, catalogue, groups
+from helpers.progress import bar as progress_bar
 
 META = ["user_id", "account_id", "exposure_days", "active_days"]
 
@@ -62,7 +62,7 @@ def compute_at(
         con.register(f"{name}_frame", frame)
         con.execute(f"CREATE TEMP TABLE {name}_df AS SELECT * FROM {name}_frame")
     steps = _statements(ds, measures, window_days, snaps.win.min())
-    for sql in tqdm(steps[:-1], desc="measures", disable=not progress):
+    for sql in progress_bar(steps[:-1], "measures", enabled=progress):
         con.execute(sql)
     out = con.execute(steps[-1]).df()
     con.close()
