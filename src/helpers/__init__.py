@@ -31,3 +31,13 @@ Top level: ``run`` (``python -m helpers.run``), ``paths``, ``artifacts`` (every 
 the notebook that writes it), ``settings`` (strict configuration), ``stats`` (the small-sample rule,
 Wilson intervals), ``errors``.
 """
+
+import os
+
+# Numeric libraries on one thread: their worker threads spin while they wait, so on a busy 2-core
+# machine gradient boosting and k-means (OpenMP) and L-BFGS (BLAS) ran 5-6x slower, and at the
+# workbook's sizes one thread is as fast on a quiet one (benchmarks/bench_month.py --busy). Set
+# here, before numpy or scikit-learn load (a notebook's first import is a helpers module), unless
+# the user has chosen otherwise.
+for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")

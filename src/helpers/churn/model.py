@@ -20,15 +20,8 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from helpers.churn.history import MIN_TEST_CHURNED, MIN_TRAIN_CHURNED, ChurnDataError, split_dates
-
-# Gradient boosting's OpenMP threads spin while they wait: on a busy 2-core machine its five
-# cross-validation fits took 19 s instead of 3 s. One thread is as fast at the workbook's sizes and
-# never collapses under contention (benchmarks/bench_month.py). After the imports: it limits the
-# OpenMP runtime scikit-learn loaded.
-threadpool_limits(1, user_api="openmp")
 
 # Not features: identifiers, the label, and columns that only restate others (component scores, health tier).
 NOT_FEATURES = {
