@@ -4,7 +4,7 @@ The measure catalogue (``measures.engine``) and the snapshot features (``health.
 once, as DuckDB SQL generated from the declarative definitions. On Spark the same text is transpiled by
 SQLGlot (read duckdb, write spark): there is no second catalogue. Both engines get one interface, a
 ``Session``: small pandas frames registered as tables, named SQL steps kept as tables or views, and a
-final query returned as a pandas frame with the same columns and dtypes whichever engine ran it.
+final query returned as a pandas frame (Spark's in DuckDB's dtypes: 64-bit integers, datetime64).
 
 The engine is chosen by ``WORKBOOK_ENGINE`` (duckdb or spark; the runner's ``--engine`` sets it for
 every notebook's kernel), Spark's master by ``SPARK_MASTER`` (the runner's ``--spark-master``),
@@ -163,8 +163,7 @@ class SparkSession(Session):
         self.spark.createDataFrame(_spark_ready(frame)).createOrReplaceTempView(name)
 
     def table(self, name: str, sql: str) -> None:
-        df = self.spark.sql(to_spark(sql)).persist()
-        df.count()  # computed now, once, like DuckDB's CREATE TABLE
+        df = self.spark.sql(to_spark(sql)).persist()  # computed once, where first read
         self.kept.append(df)
         df.createOrReplaceTempView(name)
 
@@ -217,6 +216,7 @@ def _read_events(spark_session, path: Path):
     return spark_session.read.csv(str(path), header=True, sep=delimiter(path), encoding="UTF-8")
 
 
+# Spark logs errors only (a shell's own logger at the same level, so it does not announce a default)
 LOG4J = """rootLogger.level = error
 rootLogger.appenderRef.stderr.ref = console
 appender.console.type = Console
@@ -224,31 +224,46 @@ appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n
+logger.repl.name = org.apache.spark.repl.Main
+logger.repl.level = error
+logger.gateway.name = org.apache.spark.api.python.PythonGatewayServer
+logger.gateway.level = error
 """
 
 
 @functools.cache
 def spark():
     """The process's SparkSession: ``SPARK_MASTER`` (``local[*]`` when unset), UTC, quiet. Local mode
-    gets few shuffle partitions (the data is one machine's); a cluster keeps its own settings."""
+    gets one shuffle partition per core and no adaptive re-planning (the data is one machine's: on tiny
+    Spark's defaults took half as long again) and no web UI; a cluster keeps its own
+    settings (spark-defaults.conf). The driver's JVM options are launch options, so they go through
+    ``PYSPARK_SUBMIT_ARGS``, unless that is set already (then it is yours, as given)."""
+    import tempfile
+
     from pyspark.sql import SparkSession as Builder
 
     where = master()
-    log4j = Path(os.environ.get("TMPDIR", "/tmp")) / "workbook-spark-log4j2.properties"
+    log4j = Path(tempfile.gettempdir()) / "workbook-spark-log4j2.properties"
     log4j.write_text(LOG4J)
     java_options = f"-Duser.timezone=UTC -Dlog4j2.configurationFile=file:{log4j}"
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", f'--driver-java-options "{java_options}" pyspark-shell')
     builder = (
         Builder.builder.master(where)
         .appName("customer-health-workbook")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.extraJavaOptions", java_options)
-        .config("spark.executor.extraJavaOptions", java_options)
+        .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.execution.arrow.pyspark.fallback.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
     )
     if where.startswith("local"):
-        builder = builder.config("spark.sql.shuffle.partitions", "4").config("spark.ui.enabled", "false")
+        threads = where.removeprefix("local").strip("[]").split(",")[0]
+        cores = os.cpu_count() or 1 if threads in ("", "*") else int(threads)
+        builder = (
+            builder.config("spark.sql.shuffle.partitions", str(cores))
+            .config("spark.sql.adaptive.enabled", "false")  # re-planning costs more than it saves on one machine
+            .config("spark.ui.enabled", "false")
+        )
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
