@@ -157,3 +157,19 @@ def test_the_engine_comes_from_the_environment(monkeypatch):
     assert engines.master() == "local[*]"
     monkeypatch.setenv(engines.MASTER_ENV, "spark://head:7077")
     assert engines.master() == "spark://head:7077"
+
+
+def test_the_runner_refuses_spark_without_java_before_anything_runs(monkeypatch, tmp_path, capsys, tiny):
+    from helpers import run
+
+    monkeypatch.setattr(engines, "_java", lambda: None)
+    monkeypatch.delenv(engines.ENV, raising=False)
+    out = tmp_path / "run"
+    argv = ["--dataset", str(tiny), "--as-of", AS_OF, "--out", str(out), "--engine", "spark"]
+    assert run.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Java 17" in err and "make spark-setup" in err
+    assert not out.exists() and not out.with_name("run.partial").exists()
+    assert run.main([*argv[:-2], "--spark-master", "local[2]"]) == 2
+    assert "only with --engine spark" in capsys.readouterr().err
+    assert os.environ.get(engines.ENV) is None  # nothing handed to kernels
