@@ -9,10 +9,10 @@ OUT    ?= reports/sample-$(AS_OF)
 PREVIOUS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test check lint format hooks sample lab bench strip clean
+.PHONY: help setup spark-setup report test check lint format hooks sample lab bench strip clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## create .venv and install the workbook with its test tools
 
@@ -22,10 +22,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+SPARK_STAMP := $(VENV)/.spark-installed
+
+spark-setup: $(SPARK_STAMP) ## --engine spark: Java (Debian's default-jre-headless, when java is missing) and the spark extra
+
+$(SPARK_STAMP): $(STAMP)
+	@if ! command -v java >/dev/null 2>&1 && [ -z "$$JAVA_HOME" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "spark-setup: no java; installing Debian's default-jre-headless"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends default-jre-headless >/dev/null; \
+	  else \
+	    echo "spark-setup: Spark needs Java 17 or later: run 'sudo apt-get install default-jre-headless' (or set JAVA_HOME), then make spark-setup again" >&2; exit 2; \
+	  fi; \
+	fi
+	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
+	touch $(SPARK_STAMP)
+
 report: $(STAMP) ## the full monthly report on the bundled sample (AS_OF=, OUT=, PREVIOUS=)
 	$(BIN)/python -m helpers.run --dataset sample --as-of $(AS_OF) --out $(OUT) $(if $(PREVIOUS),--previous $(PREVIOUS))
 
-test: $(STAMP) ## every test: lint, helpers, bad inputs, notebooks (nbval), end-to-end runs (what CI runs)
+test: $(SPARK_STAMP) ## every test (Java and the spark extra included): lint, helpers, bad inputs, notebooks, end-to-end runs (what CI runs)
 	$(BIN)/python -m pytest
 
 check: $(STAMP) ## the fast tier for the edit loop: lint and unit tests on hand-made tables (no dataset, no notebook)

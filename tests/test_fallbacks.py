@@ -7,7 +7,7 @@ import pandas as pd
 
 from helpers.data import fallbacks, subscriptions
 from helpers.data.config import DatasetConfig
-from helpers.data.contract import _delimiter
+from helpers.data.contract import delimiter
 from helpers.data.events import open_events
 from helpers.data.tables import parse_timestamps
 from helpers.health import features, score
@@ -80,7 +80,7 @@ def test_epoch_event_times_are_read_and_said(tmp_path):
 def test_semicolon_exports_are_read(tmp_path):
     (tmp_path / "accounts.csv").write_text("account_id;name;segment\nA1;Acme;SMB\n")
     (tmp_path / "plain.csv").write_text("account_id,name\nA1,Acme; Inc\n")
-    assert _delimiter(tmp_path / "accounts.csv") == ";" and _delimiter(tmp_path / "plain.csv") == ","
+    assert delimiter(tmp_path / "accounts.csv") == ";" and delimiter(tmp_path / "plain.csv") == ","
 
 
 def test_without_a_session_event_drivers_say_active_days():

@@ -19,6 +19,7 @@ import difflib
 import functools
 import hashlib
 import json
+import os
 import platform
 import shutil
 import sys
@@ -34,7 +35,7 @@ from papermill.engines import NBClientEngine, papermill_engines
 
 from helpers import artifacts, paths
 from helpers.churn import history as churn_data
-from helpers.data import contract, coverage, flat_table
+from helpers.data import contract, coverage, engines, flat_table
 from helpers.data.timecut import parse_as_of
 from helpers.errors import ConfigError, DataContractError
 from helpers.expert import cohorts
@@ -54,6 +55,8 @@ PACKAGES = (
     "matplotlib",
     "seaborn",
     "papermill",
+    "pyspark",  # when installed (--engine spark)
+    "sqlglot",
     "customer-health-workbook",
 )
 
@@ -190,10 +193,19 @@ def run(
         "versions": _versions(),
         "inputs": _fingerprints(paths.dataset_dir(dataset)),
         "assumptions": coverage.fallbacks(ds),
+        "engine": _engine(),
         "notebooks": [],
         "status": "running",
     }
     return _execute(ds, params, record, tmp, out, notebooks_dir, progress)
+
+
+def _engine() -> dict:
+    """Where the event SQL of notebooks 03 and 08-13 runs (``WORKBOOK_ENGINE``, which the kernels inherit)."""
+    name = engines.chosen()
+    if name == "spark":
+        return {"name": name, "spark_master": engines.master(), "java": engines.java_version()}
+    return {"name": name}
 
 
 def run_flat(
@@ -517,6 +529,18 @@ def _parameter_value(name: str, value: str):
     return parsed
 
 
+def _choose_engine(engine: str | None, master: str | None) -> None:
+    """Check the engine can run here (Spark: pyspark, sqlglot and Java), before anything runs, and hand
+    it to every notebook's kernel through the environment they inherit."""
+    name = engines.chosen(engine)
+    if master and name != "spark":
+        raise ConfigError("--spark-master: only with --engine spark")
+    engines.check(name)
+    os.environ[engines.ENV] = name
+    if master:
+        os.environ[engines.MASTER_ENV] = master
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m helpers.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -543,11 +567,23 @@ def main(argv=None) -> int:
         metavar=("NAME", "VALUE"),
         help="extra notebook parameter (repeatable); VALUE is read as YAML (numbers, true/false)",
     )
+    ap.add_argument(
+        "--engine",
+        choices=engines.ENGINES,
+        default=None,
+        help=f"where the measures and snapshot features are computed (default: ${engines.ENV}, else duckdb)",
+    )
+    ap.add_argument(
+        "--spark-master",
+        default=None,
+        help=f"with --engine spark: the Spark master URL (default: ${engines.MASTER_ENV}, else {engines.DEFAULT_MASTER})",
+    )
     ap.add_argument("--notebooks", default=str(paths.NOTEBOOKS), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.dataset and not args.as_of:
         ap.error("--dataset needs --as-of (the last day of data the run may see, YYYY-MM-DD)")
     try:
+        _choose_engine(args.engine, args.spark_master)
         extra = {name: _parameter_value(name, value) for name, value in args.p}
         if args.previous:
             extra["previous_run"] = args.previous  # checked by run() / run_flat() before anything is written

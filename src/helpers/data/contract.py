@@ -137,13 +137,13 @@ def _read(table: str, path: Path, renames: dict[str, str]) -> pd.DataFrame:
         df = df.astype(object).where(df.notna(), None).map(lambda v: v if v is None else str(v))
     else:
         _require_utf8(path)
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8", sep=_delimiter(path))
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8", sep=delimiter(path))
     df.columns = [c.strip() for c in df.columns]
     check_mapping(table, renames, df.columns, path)
     return df.rename(columns=renames)
 
 
-def _delimiter(path: Path) -> str:
+def delimiter(path: Path) -> str:
     """The field separator a small table uses: the most frequent of , ; tab | in its header line."""
     with path.open(encoding="utf-8", errors="replace") as fh:
         header = fh.readline()

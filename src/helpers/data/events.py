@@ -33,6 +33,7 @@ class EventSource:
     notes: list[str] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)  # how its timestamps were read, when not plain (until)
     raw: str = ""  # SQL: select plus the raw timestamp text, for what until() says of it
+    columns: str = ""  # SQL: the select list of ``select`` alone (our names, the policy's timestamp), for Spark
 
     def until(self, cut: pd.Timestamp) -> EventSource:
         """The log as a run on this cutoff sees it: event counts and last event from rows before ``cut`` only,
@@ -73,7 +74,8 @@ EPOCH_MS_ABOVE = 100_000_000_000
 
 
 def _is_number(column: str) -> str:
-    return f"regexp_full_match(trim(CAST({column} AS VARCHAR)), '-?[0-9]+([.][0-9]+)?')"
+    # anchored regexp_matches (not regexp_full_match): SQLGlot carries it to Spark as RLIKE
+    return f"regexp_matches(trim(CAST({column} AS VARCHAR)), '^-?[0-9]+([.][0-9]+)?$')"
 
 
 def timestamp_sql(column: str, duckdb_type: str) -> str:
@@ -81,9 +83,10 @@ def timestamp_sql(column: str, duckdb_type: str) -> str:
     if duckdb_type.startswith("TIMESTAMP") or duckdb_type == "DATE":
         return f"CAST({column} AS TIMESTAMP)"  # the session is UTC: a time zone is converted
     number = f"TRY_CAST(trim(CAST({column} AS VARCHAR)) AS DOUBLE)"
+    # microseconds since the epoch (make_timestamp; Spark's TIMESTAMP_MICROS), rounded the same on both engines
+    micros = f"CASE WHEN abs({number}) > {EPOCH_MS_ABOVE} THEN {number} * 1000 ELSE {number} * 1000000 END"
     return f"""CASE WHEN {_is_number(column)}
-        THEN CAST(to_timestamp(CASE WHEN abs({number}) > {EPOCH_MS_ABOVE} THEN {number} / 1000 ELSE {number} END)
-             AS TIMESTAMP)
+        THEN make_timestamp(CAST(round({micros}) AS BIGINT))
         ELSE CAST(TRY_CAST({column} AS TIMESTAMPTZ) AS TIMESTAMP) END"""
 
 
@@ -93,8 +96,15 @@ def _connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def hive_partitioned(path: Path) -> bool:
+    """A folder of Parquet files in key=value subfolders (``events/date=2026-01-31/part-0.parquet``)."""
+    return path.is_dir() and any(d.is_dir() and "=" in d.name for d in path.iterdir())
+
+
 def _scan(path: Path) -> str:
     p = str(path).replace("'", "''")
+    if hive_partitioned(path):
+        return f"read_parquet('{p}/**/*.parquet', hive_partitioning = true, file_row_number = true)"
     if path.is_dir():
         return f"read_parquet('{p}/*.parquet', file_row_number = true)"
     if path.suffix == ".parquet":
@@ -125,8 +135,8 @@ def open_events(path: Path, renames: dict[str, str], users: pd.DataFrame, orphan
     q = lambda c: '"' + ours[c].replace('"', '""') + '"'
     ts_raw = q("timestamp")
     ts = timestamp_sql(ts_raw, columns[ours["timestamp"]])
-    raw = f"""SELECT CAST({q("user_id")} AS VARCHAR) AS user_id, CAST({q("event")} AS VARCHAR) AS event,
-              {ts} AS timestamp, CAST({ts_raw} AS VARCHAR) AS raw_timestamp, file_row_number FROM {scan}"""
+    ours_sql = f"CAST({q('user_id')} AS VARCHAR) AS user_id, CAST({q('event')} AS VARCHAR) AS event, {ts} AS timestamp"
+    raw = f"SELECT {ours_sql}, CAST({ts_raw} AS VARCHAR) AS raw_timestamp, file_row_number FROM {scan}"
     con.execute(f"CREATE VIEW raw AS {raw}")
     _check_rows(con, path)
     con.register("users_df", users[["user_id"]])
@@ -147,7 +157,9 @@ def open_events(path: Path, renames: dict[str, str], users: pd.DataFrame, orphan
     n, first, last = con.execute("SELECT count(*), min(timestamp), max(timestamp) FROM raw").fetchone()
     counts = dict(con.execute("SELECT event, count(*) FROM raw GROUP BY event ORDER BY event").fetchall())
     select = f"SELECT user_id, event, timestamp FROM ({raw})"
-    return EventSource(path, select, n, pd.Timestamp(first), pd.Timestamp(last), counts, orphans, notes, raw=raw)
+    return EventSource(
+        path, select, n, pd.Timestamp(first), pd.Timestamp(last), counts, orphans, notes, raw=raw, columns=ours_sql
+    )
 
 
 def _check_rows(con: duckdb.DuckDBPyConnection, path: Path) -> None:

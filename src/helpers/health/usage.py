@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.data import engines
 from helpers.data.contract import Dataset
 from helpers.data.timecut import cutoff
 from helpers.measures.catalogue import PAC_WEEKS, active_events, groups
@@ -37,23 +38,24 @@ WINDOWS = {f"d{n}": whole_weeks(n).days for n in (7, 15, 30, 60, 90, 120, 180)}
 LOOKBACK = max(WINDOWS.values())
 
 
-def at_dates(ds: Dataset, dates: list[pd.Timestamp], adoption_days: int = 90) -> pd.DataFrame:
+def at_dates(
+    ds: Dataset, dates: list[pd.Timestamp], adoption_days: int = 90, engine: str | None = None
+) -> pd.DataFrame:
     """One row per snapshot date and account with any event in the LOOKBACK days before it: the usage
     sub-metrics (``features.LOOKBACK_DAYS`` says how far back each reads), indexed (snapshot, account_id).
 
-    Activity coefficient and adoption read the last ``adoption_days`` (seed 002)."""
+    Activity coefficient and adoption read the last ``adoption_days`` (seed 002). ``engine``: duckdb or
+    spark (``engines.chosen``: WORKBOOK_ENGINE, else duckdb); the ratios are taken in pandas either way."""
     snaps = _bounds(ds, dates or [ds.as_of], adoption_days)  # no dates: the columns, no rows
-    con = ds.connect()
-    con.register("snaps_df", snaps)
-    days = ", ".join(f"CAST({c} AS DATE) AS {c}" for c in snaps.columns if c != "snapshot")
-    con.execute(f"CREATE TEMP TABLE snaps AS SELECT snapshot, {days} FROM snaps_df")
     people = ds.tables["users"].assign(created=lambda d: d.get("created_at", pd.Series(pd.NaT, index=d.index)))
-    con.register("people_df", people[["user_id", "created"]])
-    start = snaps.d180.min()
-    _aggregate(con, ds, start)
-    counts = con.execute(_per_snapshot_sql(ds)).df()
-    users = con.execute(_distinct_users_sql()).df()
-    con.close()
+    with engines.open_session(ds, engine) as session:
+        session.register("snaps_df", snaps)
+        days = ", ".join(f"CAST({c} AS DATE) AS {c}" for c in snaps.columns if c != "snapshot")
+        session.table("snaps", f"SELECT snapshot, {days} FROM snaps_df")
+        session.register("people_df", people[["user_id", "created"]])
+        _aggregate(session, ds, snaps.d180.min())
+        counts = session.query(_per_snapshot_sql(ds))
+        users = session.query(_distinct_users_sql())
     counts = counts.merge(users, on=["snapshot", "account_id"], how="left")
     out = _metrics(counts, ds).set_index(["snapshot", "account_id"]).sort_index()
     return out if dates else out.iloc[:0]
@@ -84,33 +86,37 @@ def _bounds(ds: Dataset, dates: list[pd.Timestamp], adoption_days: int) -> pd.Da
     return out
 
 
-def _aggregate(con, ds: Dataset, start) -> None:
+def _aggregate(session: engines.Session, ds: Dataset, start) -> None:
     """account_days: per account, day and the day its events became visible (the user's creation, if
     later), the active and session event counts, active users, and bit masks of the adoption events
     used; active_user_days: who was active on which day."""
     active = active_events(ds.config, ds.events.event_counts)
-    session = ds.config.taxonomy.session_event
+    session_event = ds.config.taxonomy.session_event
     tracked = _adoption_codes(ds)
     masks = "".join(
         f", bit_or(CASE WHEN code // {BITS} = {j} THEN 1::BIGINT << (code % {BITS}) END) AS mask_{j}"
         for j in range(_words(tracked))
     )
-    codes = ", ".join(f"('{e.replace(chr(39), chr(39) * 2)}', {c})" for e, c in tracked.items()) or "(NULL, NULL)"
-    con.execute(f"CREATE TEMP TABLE codes AS SELECT * FROM (VALUES {codes}) t(event, code)")
+    none = "(CAST(NULL AS VARCHAR), CAST(NULL AS INTEGER))"  # typed, so Spark can join on it too
+    codes = ", ".join(f"('{e.replace(chr(39), chr(39) * 2)}', {c})" for e, c in tracked.items()) or none
+    session.table("codes", f"SELECT * FROM (VALUES {codes}) t(event, code)")
     # a view, read twice: materialised it would hold every event since start
-    con.execute(f"""CREATE TEMP VIEW rows AS
-        SELECT e.account_id, e.user_id, CAST(e.timestamp AS DATE) AS day,
+    session.view(
+        "usage_rows",
+        f"""SELECT e.account_id, e.user_id, CAST(e.timestamp AS DATE) AS day,
           greatest(CAST(e.timestamp AS DATE), CAST(p.created AS DATE)) AS visible,
-          e.event IN {sql_list(active)} AS active, {f"e.event = '{session}'" if session else "FALSE"} AS session, c.code
+          e.event IN {sql_list(active)} AS active, {f"e.event = '{session_event}'" if session_event else "FALSE"} AS session, c.code
         FROM events e JOIN people_df p USING (user_id) LEFT JOIN codes c ON c.event = e.event
-        WHERE e.timestamp >= TIMESTAMP '{start}'""")
-    con.execute(f"""CREATE TEMP TABLE account_days AS
-        SELECT account_id, day, visible, count(*) FILTER (WHERE active) AS n_active,
+        WHERE e.timestamp >= TIMESTAMP '{start}'""",
+    )
+    session.table(
+        "account_days",
+        f"""SELECT account_id, day, visible, count(*) FILTER (WHERE active) AS n_active,
           count(*) FILTER (WHERE session) AS n_session,
           count(DISTINCT user_id) FILTER (WHERE active) AS active_users {masks}
-        FROM (SELECT *, CASE WHEN active THEN code END AS code FROM rows) GROUP BY account_id, day, visible""")
-    con.execute("""CREATE TEMP TABLE active_user_days AS
-        SELECT DISTINCT account_id, user_id, day, visible FROM rows WHERE active""")
+        FROM usage_rows GROUP BY account_id, day, visible""",
+    )
+    session.table("active_user_days", "SELECT DISTINCT account_id, user_id, day, visible FROM usage_rows WHERE active")
 
 
 def _per_snapshot_sql(ds: Dataset) -> str:

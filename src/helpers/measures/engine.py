@@ -8,13 +8,15 @@ byte-identical outputs.
 Two scans of the events: one over the whole history before the cutoff (first-ever
 core and advanced actions), one over the window (daily counts per user and event).
 Everything after that works on small per-user tables. The SQL is generated from the
-catalogue, so the same text could be handed to a warehouse.
+catalogue, once, in DuckDB's dialect but portable: Spark runs the same text transpiled by SQLGlot
+(``helpers.data.engines``; no EXCLUDE, no PIVOT, no 7.0 that Spark would read as a decimal).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from helpers.data import engines
 from helpers.data.contract import Dataset
 from helpers.data.timecut import cutoff
 from helpers.errors import ConfigError
@@ -30,9 +32,10 @@ def compute(
     measures: list[Measure] | None = None,
     only: tuple[str, ...] | None = None,
     progress: bool = False,
+    engine: str | None = None,
 ) -> pd.DataFrame:
     """One row per user (every user in ``users``): META columns, then one column per measure."""
-    out = compute_at(ds, [ds.as_of], window_days, measures, only, progress)
+    out = compute_at(ds, [ds.as_of], window_days, measures, only, progress, engine)
     return out.drop(columns="snapshot")
 
 
@@ -43,9 +46,11 @@ def compute_at(
     measures: list[Measure] | None = None,
     only: tuple[str, ...] | None = None,
     progress: bool = False,
+    engine: str | None = None,
 ) -> pd.DataFrame:
     """``compute`` at many snapshot dates in one pass: one row per date and user who existed then
-    (``timecut``), each measured from the events before that date's cutoff, as ``compute(ds.at(t))``."""
+    (``timecut``), each measured from the events before that date's cutoff, as ``compute(ds.at(t))``.
+    ``engine``: duckdb or spark (``engines.chosen``: WORKBOOK_ENGINE, else duckdb)."""
     if window_days < 7 * (PAC_WEEKS + 1):
         raise ConfigError(
             f"window_days: {window_days} is too short; expected at least {7 * (PAC_WEEKS + 1)} "
@@ -55,18 +60,14 @@ def compute_at(
     if only is not None:
         measures = [m for m in measures if m.name in only]
     snaps = _snapshots(ds, dates, window_days)
-    con = ds.connect()
-    con.execute("SET preserve_insertion_order = false")  # every result is ordered explicitly
     people = ds.tables["users"].assign(created=lambda d: d.get("created_at", pd.Series(pd.NaT, index=d.index)))
-    for name, frame in (("people", people[["user_id", "account_id", "created"]]), *_calendar(snaps).items()):
-        con.register(f"{name}_frame", frame)
-        con.execute(f"CREATE TEMP TABLE {name}_df AS SELECT * FROM {name}_frame")
-    steps = _statements(ds, measures, window_days, snaps.win.min())
-    for sql in progress_bar(steps[:-1], "measures", enabled=progress):
-        con.execute(sql)
-    out = con.execute(steps[-1]).df()
-    con.close()
-    return out
+    with engines.open_session(ds, engine) as session:
+        for name, frame in (("people", people[["user_id", "account_id", "created"]]), *_calendar(snaps).items()):
+            session.register(f"{name}_df", frame)
+        *steps, final = _statements(ds, measures, window_days, snaps.win.min())
+        for name, sql in progress_bar(steps, "measures", enabled=progress):
+            session.table(name, sql)
+        return session.query(final)
 
 
 def _snapshots(ds: Dataset, dates: list[pd.Timestamp], window_days: int) -> pd.DataFrame:
@@ -142,7 +143,8 @@ def sql_list(events) -> str:
 BITS = 62  # event codes per BIGINT day mask (kept clear of the sign bit)
 
 
-def _statements(ds: Dataset, measures: list[Measure], window_days: int, start: pd.Timestamp) -> list[str]:
+def _statements(ds: Dataset, measures: list[Measure], window_days: int, start: pd.Timestamp) -> list:
+    """(table name, SELECT) for each step, then the final SELECT."""
     names = sorted(set(ds.events.event_counts) | {e for m in measures for e in m.events})
     code = {e: i for i, e in enumerate(names)}
     active = [e for e in names if e in set(active_events(ds.config, names))]
@@ -171,25 +173,31 @@ def _statements(ds: Dataset, measures: list[Measure], window_days: int, start: p
         if (m := sum(1 << (code[e] % BITS) for e in f if code[e] // BITS == j))
     )
     values = ", ".join(f"('{e.replace(chr(39), chr(39) * 2)}', {i})" for e, i in code.items())
+    day_columns = [f"gd_{fid[f]}" for f in day_flags] + [f"d_{k}" for k in single]
     return [
-        f"CREATE TEMP TABLE codes AS SELECT * FROM (VALUES {values}) t(event, code)",
+        ("codes", f"SELECT * FROM (VALUES {values}) t(event, code)"),
         # Grouping by (user, event) first is cheaper than filtering every one of the rows. A first
         # action before a snapshot's cutoff is the first ever (the log is cut at as_of already).
-        f"""CREATE TEMP TABLE firsts AS
-            WITH per_event AS (SELECT user_id, event, min(timestamp) AS t FROM event_log GROUP BY user_id, event)
+        (
+            "firsts",
+            f"""WITH per_event AS (SELECT user_id, event, min(timestamp) AS t FROM event_log GROUP BY user_id, event)
             SELECT user_id, min(t) AS first_seen, {first("core")} AS first_core, {first("advanced")} AS first_advanced
             FROM per_event GROUP BY user_id""",
+        ),
         # One pass over the windows, two groupings: per user-day (with a bit mask of the events used
         # that day) and per user, event and segment (the stretch between window boundaries). Far fewer
         # groups than per user-day-event, and a segment is summed once however many windows hold it.
-        f"""CREATE TEMP TABLE window_agg AS
-            WITH w AS (SELECT user_id, CAST(timestamp AS DATE) AS day, code
+        (
+            "window_agg",
+            f"""WITH w AS (SELECT user_id, CAST(timestamp AS DATE) AS day, code
                        FROM event_log JOIN codes USING (event) WHERE timestamp >= TIMESTAMP '{start}')
             SELECT user_id, day, segment, code, GROUPING(day) AS per_event, count(*) AS n,
               count(*) FILTER (WHERE {is_active}) AS n_active, {masks}
             FROM w JOIN day_segments_df USING (day) GROUP BY GROUPING SETS ((user_id, day), (user_id, segment, code))""",
-        f"""CREATE TEMP TABLE by_day AS
-            WITH per_user_day AS (
+        ),
+        (
+            "by_day",
+            f"""WITH per_user_day AS (
               SELECT w.*, d.snapshot, {week_sql("w.day", ds.config)} AS week
               FROM window_agg w JOIN snap_days_df d USING (day) WHERE per_event = 0)
             SELECT snapshot, user_id, count(*) FILTER (WHERE n_active > 0) AS active_days,
@@ -198,19 +206,24 @@ def _statements(ds: Dataset, measures: list[Measure], window_days: int, start: p
               {weeks("n_active > 0 AND day >= s.pac_start AND day < s.pac_end")} AS pac_weeks,
               date_diff('day', max(day) FILTER (WHERE n_active > 0), any_value(s.cut)) - 1 AS recency,
               coalesce(sum(n_active) FILTER (WHERE day >= s.last), 0) AS last_n,
-              coalesce(sum(n_active) FILTER (WHERE day >= s.prior AND day < s.last), 0) AS prior_n,
-              {"".join(f"count(*) FILTER (WHERE {any_of(f)}) AS gd_{fid[f]}, " for f in day_flags)}
-              {"".join(f"sum({bit(k)}) AS d_{k}, " for k in single)} 0 AS _
+              coalesce(sum(n_active) FILTER (WHERE day >= s.prior AND day < s.last), 0) AS prior_n
+              {"".join(f", count(*) FILTER (WHERE {any_of(f)}) AS gd_{fid[f]}" for f in day_flags)}
+              {"".join(f", sum({bit(k)}) AS d_{k}" for k in single)}
             FROM per_user_day JOIN snaps_df s USING (snapshot) GROUP BY snapshot, user_id""",
-        f"""CREATE TEMP TABLE by_event AS
-            PIVOT (SELECT snapshot, user_id, code, n FROM window_agg JOIN segment_snaps_df USING (segment)
-                   WHERE per_event = 1)
-            ON code IN ({", ".join(map(str, used))}) USING sum(n) AS n GROUP BY snapshot, user_id""",
-        _final(measures, code, [code[e] for e in active], fid, window_days),
+        ),
+        # each used event's count as a column "{code}_n" (a pivot, written as conditional sums)
+        (
+            "by_event",
+            f"""SELECT snapshot, user_id {"".join(f', sum(n) FILTER (WHERE code = {k}) AS "{k}_n"' for k in used)}
+            FROM window_agg JOIN segment_snaps_df USING (segment) WHERE per_event = 1 GROUP BY snapshot, user_id""",
+        ),
+        _final(measures, code, [code[e] for e in active], fid, window_days, day_columns, used),
     ]
 
 
-def _final(measures: list[Measure], code: dict, active: list[int], fid: dict, window_days: int) -> str:
+def _final(
+    measures: list[Measure], code: dict, active: list[int], fid: dict, window_days: int, day_columns, used
+) -> str:
     n = lambda ks: "(" + " + ".join(f'coalesce("{k}_n", 0)' for k in ks) + ")"
     cols = []
     for m in measures:
@@ -247,11 +260,10 @@ def _final(measures: list[Measure], code: dict, active: list[int], fid: dict, wi
             coalesce(d.last_n, 0) AS last_n, coalesce(d.prior_n, 0) AS prior_n,
             CASE WHEN d.active_events > 0 THEN ln(d.active_events) - ({nlogn}) / d.active_events END AS entropy,
             {distinct} AS distinct_events,
-            {window_days} AS window_days, d.* EXCLUDE (snapshot, user_id, active_days, active_events, active_weeks,
-              pac_weeks, recency, last_n, prior_n, _), e.* EXCLUDE (snapshot, user_id)
+            {window_days} AS window_days{"".join(f", d.{c}" for c in day_columns)}{"".join(f', e."{k}_n"' for k in used)}
           FROM snaps_df s JOIN people_df p ON p.created IS NULL OR p.created < s.cut
             LEFT JOIN firsts f ON f.user_id = p.user_id
             LEFT JOIN by_day d ON d.snapshot = s.snapshot AND d.user_id = p.user_id
             LEFT JOIN by_event e ON e.snapshot = s.snapshot AND e.user_id = p.user_id)
         SELECT snapshot, user_id, account_id, exposure_days, active_days, {", ".join(cols)}
-        FROM (SELECT *, exposure_days / 7.0 AS weeks FROM base) ORDER BY snapshot, user_id"""
+        FROM (SELECT *, exposure_days / CAST(7 AS DOUBLE) AS weeks FROM base) ORDER BY snapshot, user_id"""
