@@ -93,7 +93,9 @@ def tables(ds: Dataset, dates: list[pd.Timestamp], config: HealthConfig, model=N
     (``usage.at_dates``) and, with an expert model, every user's measures (``compute_at``) are counted
     for every date at once; only the small tables are cut date by date."""
     counted = usage.at_dates(ds, dates)
-    measured = measure_engine.compute_at(ds, dates) if model is not None and dates else None
+    # only the measures the model scores: all ~90 for every user and date would not fit in memory at scale
+    used = tuple(m["name"] for m in model.measures) if model is not None else ()
+    measured = measure_engine.compute_at(ds, dates, only=used) if model is not None and dates else None
     for t in progress_bar(dates, "snapshots", enabled=progress, mininterval=5):
         view = ds.at(t)
         tags = None
