@@ -34,17 +34,22 @@ class EventSource:
     assumptions: list[str] = field(default_factory=list)  # how its timestamps were read, when not plain (until)
     raw: str = ""  # SQL: select plus the raw timestamp text, for what until() says of it
     columns: str = ""  # SQL: the select list of ``select`` alone (our names, the policy's timestamp), for Spark
+    typed: bool = False  # the file stores timestamps as timestamps (Parquet), so none can be a number
 
     def until(self, cut: pd.Timestamp) -> EventSource:
         """The log as a run on this cutoff sees it: event counts and last event from rows before ``cut`` only,
         so data appended later changes nothing (the whole file was validated already)."""
         seen = f"SELECT event, timestamp FROM ({self.select}) WHERE timestamp < TIMESTAMP '{cut}'"
         con = _connection()
-        last = con.execute(f"SELECT max(timestamp) FROM ({seen})").fetchone()[0]
-        counts = dict(con.execute(f"SELECT event, count(*) FROM ({seen}) GROUP BY event ORDER BY event").fetchall())
-        numeric = con.execute(
-            f"SELECT count(*) FROM ({self.raw}) WHERE timestamp < TIMESTAMP '{cut}' AND {_is_number('raw_timestamp')}"
-        ).fetchone()[0]
+        per_event = con.execute(f"SELECT event, count(*), max(timestamp) FROM ({seen}) GROUP BY event").fetchall()
+        counts = {event: n for event, n, _ in sorted(per_event)}
+        last = max((t for _, _, t in per_event), default=None)
+        # a typed timestamp column holds no numbers: no need to read 100M values as text to count them
+        numeric = 0
+        if not self.typed:
+            numeric = con.execute(
+                f"SELECT count(*) FROM ({self.raw}) WHERE timestamp < TIMESTAMP '{cut}' AND {_is_number('raw_timestamp')}"
+            ).fetchone()[0]
         said = [
             f"{self.path.name}: {numeric:,} timestamps are numbers, read as {EPOCH_POLICY} "
             "(TIMESTAMP POLICY in helpers.data.events)"
@@ -93,6 +98,7 @@ def timestamp_sql(column: str, duckdb_type: str) -> str:
 def _connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # it would print into the notebook pages
     return con
 
 
@@ -157,8 +163,19 @@ def open_events(path: Path, renames: dict[str, str], users: pd.DataFrame, orphan
     n, first, last = con.execute("SELECT count(*), min(timestamp), max(timestamp) FROM raw").fetchone()
     counts = dict(con.execute("SELECT event, count(*) FROM raw GROUP BY event ORDER BY event").fetchall())
     select = f"SELECT user_id, event, timestamp FROM ({raw})"
+    typed = columns[ours["timestamp"]].startswith(("TIMESTAMP", "DATE"))
     return EventSource(
-        path, select, n, pd.Timestamp(first), pd.Timestamp(last), counts, orphans, notes, raw=raw, columns=ours_sql
+        path,
+        select,
+        n,
+        pd.Timestamp(first),
+        pd.Timestamp(last),
+        counts,
+        orphans,
+        notes,
+        raw=raw,
+        columns=ours_sql,
+        typed=typed,
     )
 
 
