@@ -98,7 +98,6 @@ def timestamp_sql(column: str, duckdb_type: str) -> str:
 def _connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")  # it would print into the notebook pages
     return con
 
 
