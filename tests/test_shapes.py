@@ -37,6 +37,9 @@ MATRIX = {
     "year-12m": (dict(months=13, accounts=60), ["utc_offsets", "users_without_events", "no_seats"]),
 }
 # 24 and 36 months are the bundled tiny and sample datasets, run end to end by test_run and test_notebooks.
+# The shapes whose run is also held byte for byte to the same export taken on AS_OF. year-12m's twin (the expert
+# steps on 12 months, about 80 s) is left out to keep CI within its limit: tiny's leakage test runs those steps.
+LEAKAGE_TWINS = ("prosumer-6m", "short-3m")
 WHY = re.compile(r"expected|needs|need |no \w+ table|nothing|every one of the|at least")
 
 
@@ -54,8 +57,9 @@ def shaped_run(request, tmp_path_factory, cut_copy):
         shutil.copy(generated / "users.csv", cut / "users.csv")
     cut = reshape(cut, shapes, AS_OF)
     folder = reshape(generated, shapes, AS_OF)
-    runs = {k: run(str(f), AS_OF, root / f"run-{k}", progress=False) for k, f in (("full", folder), ("cut", cut))}
-    return name, folder, runs["full"], runs["cut"]
+    twins = (("full", folder), ("cut", cut)) if name in LEAKAGE_TWINS else (("full", folder),)
+    runs = {k: run(str(f), AS_OF, root / f"run-{k}", progress=False) for k, f in twins}
+    return name, folder, runs["full"], runs.get("cut")
 
 
 def _text(page) -> str:
@@ -109,6 +113,8 @@ def test_every_fallback_is_listed(shaped_run):
 
 def test_no_artifact_sees_the_data_after_as_of(shaped_run):
     name, _, full, cut = shaped_run
+    if cut is None:
+        pytest.skip(f"{name}: no leakage twin (LEAKAGE_TWINS)")
     names = sorted(p.name for p in (full / "artifacts").iterdir())
     assert names == sorted(p.name for p in (cut / "artifacts").iterdir()), name
     differ = [n for n in names if (full / "artifacts" / n).read_bytes() != (cut / "artifacts" / n).read_bytes()]

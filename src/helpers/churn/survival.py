@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from helpers.data import subscriptions as outcomes
 
@@ -47,7 +46,7 @@ def kaplan_meier(table: pd.DataFrame, group: str) -> pd.DataFrame:
     """Retention curve per group: group, days, retained, ci_low, ci_high, at_risk (accounts), n."""
     parts = []
     for name, g in table.groupby(group, observed=True):
-        sf = sm.SurvfuncRight(g.days.to_numpy(float), g.churned.to_numpy(int))
+        sf = _statsmodels().SurvfuncRight(g.days.to_numpy(float), g.churned.to_numpy(int))
         lo, hi = sf.simultaneous_cb() if g.churned.sum() > 1 else (sf.surv_prob, sf.surv_prob)
         start = pd.DataFrame({"days": [0.0], "retained": [1.0], "ci_low": [1.0], "ci_high": [1.0], "at_risk": [len(g)]})
         curve = pd.DataFrame(
@@ -80,7 +79,11 @@ def hazard_model(table: pd.DataFrame, covariates: list[str]) -> tuple[pd.DataFra
         )
     Z = table[covariates].astype(float)
     Z = (Z.fillna(Z.median()) - Z.mean()) / Z.std()
-    fit = sm.PHReg(table.days.to_numpy(float), Z.to_numpy(), status=table.churned.to_numpy(int), ties="efron").fit()
+    fit = (
+        _statsmodels()
+        .PHReg(table.days.to_numpy(float), Z.to_numpy(), status=table.churned.to_numpy(int), ties="efron")
+        .fit()
+    )
     ci = np.exp(fit.conf_int())
     out = pd.DataFrame(
         {
@@ -151,3 +154,11 @@ def by_health_tier_for(problem: ChurnProblem, lookback_days: int = 365) -> dict:
         lookback_days,
     )
     return {**found, "gap": ""}
+
+
+def _statsmodels():
+    """statsmodels, imported when a curve or a hazard model is fitted: importing it takes about a second,
+    which every notebook importing this module would pay at its first cell."""
+    import statsmodels.api as sm
+
+    return sm

@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from helpers.expert.cohorts import HARD_MIN, LABELS, CohortError
 from helpers.measures.engine import META
@@ -68,6 +67,8 @@ def cohort_stats(
     out["p_adjusted"] = np.nan
     ok = ~np.isnan(p)
     if ok.any():
+        from statsmodels.stats.multitest import multipletests  # here: importing statsmodels takes about a second
+
         out.loc[ok, "p_adjusted"] = multipletests(p[ok], alpha=alpha, method="fdr_bh")[1]
     out["direction"] = np.where(out.effect_size >= 0, "higher", "lower")
     out["status"] = np.select(
