@@ -104,7 +104,7 @@ def main() -> None:
     ratio = f" | {runs[names[1]]['total_seconds'] / runs[names[0]]['total_seconds']:.1f}x" if len(names) == 2 else ""
     print("| **whole month** | " + " | ".join(totals) + ratio + " |")
     print(
-        f"\n{'busy: a second identical month ran at the same time' if args.busy else 'quiet machine'}; "
+        f"\n{'busy: a second identical month ran at the same time' if args.busy else 'one month at a time (no --busy)'}; "
         + ", ".join(f"{n}: {runs[n]['wall_seconds']} s wall" for n in names)
     )
 
