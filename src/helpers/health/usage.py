@@ -16,7 +16,7 @@ from helpers.data import engines
 from helpers.data.contract import Dataset
 from helpers.data.timecut import cutoff
 from helpers.measures.catalogue import PAC_WEEKS, active_events, groups
-from helpers.measures.engine import pac_end, sql_list
+from helpers.measures.engine import pac_end, sql_list, users_created
 
 DAY = pd.Timedelta(days=1)
 ADOPTION_GROUPS = ("core", "expansion", "advanced")
@@ -35,19 +35,18 @@ def whole_weeks(days: int) -> pd.Timedelta:
 
 # Window starts before the cutoff, in days: "30 days" is 4 whole weeks, "90 days" 12 (whole_weeks).
 WINDOWS = {f"d{n}": whole_weeks(n).days for n in (7, 15, 30, 60, 90, 120, 180)}
-LOOKBACK = max(WINDOWS.values())
 
 
 def at_dates(
     ds: Dataset, dates: list[pd.Timestamp], adoption_days: int = 90, engine: str | None = None
 ) -> pd.DataFrame:
-    """One row per snapshot date and account with any event in the LOOKBACK days before it: the usage
+    """One row per snapshot date and account with any event in the 24 weeks before it (d180): the usage
     sub-metrics (``features.LOOKBACK_DAYS`` says how far back each reads), indexed (snapshot, account_id).
 
     Activity coefficient and adoption read the last ``adoption_days`` (seed 002). ``engine``: duckdb or
     spark (``engines.chosen``: WORKBOOK_ENGINE, else duckdb); the ratios are taken in pandas either way."""
     snaps = _bounds(ds, dates or [ds.as_of], adoption_days)  # no dates: the columns, no rows
-    people = ds.tables["users"].assign(created=lambda d: d.get("created_at", pd.Series(pd.NaT, index=d.index)))
+    people = users_created(ds)
     with engines.open_session(ds, engine) as session:
         session.register("snaps_df", snaps)
         days = ", ".join(f"CAST({c} AS DATE) AS {c}" for c in snaps.columns if c != "snapshot")

@@ -60,14 +60,21 @@ def compute_at(
     if only is not None:
         measures = [m for m in measures if m.name in only]
     snaps = _snapshots(ds, dates, window_days)
-    people = ds.tables["users"].assign(created=lambda d: d.get("created_at", pd.Series(pd.NaT, index=d.index)))
+    people = users_created(ds)
     with engines.open_session(ds, engine) as session:
-        for name, frame in (("people", people[["user_id", "account_id", "created"]]), *_calendar(snaps).items()):
+        for name, frame in (("people", people), *_calendar(snaps).items()):
             session.register(f"{name}_df", frame)
         *steps, final = _statements(ds, measures, window_days, snaps.win.min())
         for name, sql in progress_bar(steps, "measures", enabled=progress):
             session.table(name, sql)
         return session.query(final)
+
+
+def users_created(ds: Dataset) -> pd.DataFrame:
+    """user_id, account_id, created (``created_at``, or empty without one): who existed by each snapshot."""
+    users = ds.tables["users"]
+    created = users["created_at"] if "created_at" in users else pd.Series(pd.NaT, index=users.index)
+    return users[["user_id", "account_id"]].assign(created=created)
 
 
 def _snapshots(ds: Dataset, dates: list[pd.Timestamp], window_days: int) -> pd.DataFrame:
