@@ -42,7 +42,7 @@ report: $(STAMP) ## the full monthly report on the bundled sample (AS_OF=, OUT=,
 	$(BIN)/python -m helpers.run --dataset sample --as-of $(AS_OF) --out $(OUT) $(if $(PREVIOUS),--previous $(PREVIOUS))
 
 test: $(SPARK_STAMP) ## every test (Java and the spark extra included): lint, helpers, bad inputs, notebooks, end-to-end runs (what CI runs)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n logical --maxprocesses=4 --dist loadgroup
 
 check: $(STAMP) ## the fast tier for the edit loop: lint and unit tests on hand-made tables (no dataset, no notebook)
 	$(BIN)/python -m pytest tests -m "not slow" -q

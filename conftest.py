@@ -7,9 +7,22 @@ os.environ.setdefault("WORKBOOK_SAMPLE_SCALE", "tiny")
 import pytest
 
 NOTEBOOK_DEFAULTS = ("sample", "2026-10-31")  # the dataset and as_of in every notebook's parameters cell
+# `make test` spreads the tests over the cores by group (pytest-xdist, --dist loadgroup): a test module is
+# a group, so its module fixtures (whole-series runs) are built once; the notebooks are one group, since
+# they share the workbench and run in order; the modules that share the session's june_run are one group.
+SHARED_GROUPS = {"test_run.py": "june_run", "test_leakage.py": "june_run"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = item.path.name
+        group = "notebooks" if item.path.suffix == ".ipynb" else SHARED_GROUPS.get(name, name)
+        item.add_marker(pytest.mark.xdist_group(group))
+    skip_notebooks_the_runner_would_skip(items)
+
+
+def skip_notebooks_the_runner_would_skip(items):
     """nbval steps aside exactly where the runner would: a notebook whose ``workbook.requires``
     fail on its default dataset (the tiny build here: too little churn for 10 and 11) is skipped,
     with the runner's reason. Tests run those notebooks on the full sample instead."""

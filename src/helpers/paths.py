@@ -40,11 +40,17 @@ def from_cwd(dataset: str | os.PathLike) -> str:
 def bundled(scale: str) -> Path:
     """data/<scale>: the deterministic synthetic dataset, generated if it is not there yet."""
     folder = DATA / scale
-    if not (folder / "dataset.yaml").exists():
-        from helpers.synth import generate
+    if (folder / "dataset.yaml").exists():
+        return folder
+    from filelock import FileLock
 
-        print(f"Generating the bundled '{scale}' dataset in {folder} (seed {BUNDLED_SEED}, once)...")
-        generate(folder, scale=scale, seed=BUNDLED_SEED, progress=False)
+    DATA.mkdir(parents=True, exist_ok=True)
+    with FileLock(DATA / f".{scale}.lock"):  # processes asking at once (parallel tests): one generates
+        if not (folder / "dataset.yaml").exists():
+            from helpers.synth import generate
+
+            print(f"Generating the bundled '{scale}' dataset in {folder} (seed {BUNDLED_SEED}, once)...")
+            generate(folder, scale=scale, seed=BUNDLED_SEED, progress=False)
     return folder
 
 
