@@ -9,17 +9,24 @@ import pytest
 NOTEBOOK_DEFAULTS = ("sample", "2026-10-31")  # the dataset and as_of in every notebook's parameters cell
 # `make test` spreads the tests over the cores by group (pytest-xdist, --dist loadgroup): a test module is
 # a group, so its module fixtures (whole-series runs) are built once; the notebooks are one group, since
-# they share the workbench and run in order; the modules that share the session's june_run are one group.
-SHARED_GROUPS = {"test_run.py": "june_run", "test_leakage.py": "june_run"}
+# they share the workbench and run in order; the tests that use the session's june_run are one group.
+# The longest groups go first (each takes one to five minutes), so no core is left with one at the end.
+LONGEST_FIRST = ["june_run", "test_shapes.py", "test_run.py", "test_spark_engine.py", "test_churn.py"]
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        name = item.path.name
-        group = "notebooks" if item.path.suffix == ".ipynb" else SHARED_GROUPS.get(name, name)
-        item.add_marker(pytest.mark.xdist_group(group))
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
+    rank = {g: i for i, g in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(_group(item), len(rank)))  # stable: the order within a group stays
     skip_notebooks_the_runner_would_skip(items)
+
+
+def _group(item) -> str:
+    if item.path.suffix == ".ipynb":
+        return "notebooks"
+    return "june_run" if "june_run" in getattr(item, "fixturenames", ()) else item.path.name
 
 
 def skip_notebooks_the_runner_would_skip(items):

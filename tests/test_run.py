@@ -38,6 +38,8 @@ def test_run_folder_is_complete(first_run):
     assert len(record["inputs"]["events.parquet"]) == 64 and "pandas" in record["versions"]
     contract = json.loads((first_run / "artifacts" / "data_contract.json").read_text())
     assert contract["status"] == "valid" and contract["events_to_as_of"] > 100_000
+    model = json.loads((first_run / "artifacts" / "expert_model.json").read_text())
+    assert model["training"]["as_of"] == AS_OF  # without --previous, a run trains its own expert model
 
 
 def test_executed_notebooks_name_the_run_folder_and_keep_bars_off_the_page(first_run):
@@ -83,15 +85,13 @@ def test_non_default_parameters_change_the_run(june_run):
     assert model["training"]["as_of"] == "2026-06-30"
 
 
-def test_next_month_reuses_the_model_and_shows_tag_transitions(june_run, first_run, tmp_path):
+def test_next_month_reuses_the_model_and_shows_tag_transitions(june_run, tmp_path):
     out = run(
         str(paths.bundled("tiny")), AS_OF, tmp_path / "october", extra={"previous_run": str(june_run)}, progress=False
     )
     june_model = json.loads((june_run / "artifacts" / "expert_model.json").read_text())
     model = json.loads((out / "artifacts" / "expert_model.json").read_text())
     assert model["model_id"] == june_model["model_id"] and model["training"]["as_of"] == "2026-06-30"
-    fresh = json.loads((first_run / "artifacts" / "expert_model.json").read_text())
-    assert fresh["training"]["as_of"] == AS_OF  # without --previous, the run trains its own
     moves = pd.read_csv(out / "artifacts" / "tag_transitions.csv").set_index("tag_before")
     tags = pd.read_csv(out / "artifacts" / "user_tags.csv")
     assert moves.to_numpy().sum() == len(tags)
