@@ -9,7 +9,7 @@ OUT    ?= reports/sample-$(AS_OF)
 PREVIOUS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup spark-setup report test check lint format hooks sample lab bench strip clean
+.PHONY: help setup spark-setup browser-setup report test check lint format hooks sample lab bench strip clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -23,25 +23,25 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 SPARK_STAMP := $(VENV)/.spark-installed
+# installs the Debian packages whose command is missing (as root), else says which to install
+DEBIAN := .ci/debian-packages
 
 spark-setup: $(SPARK_STAMP) ## --engine spark: Java (Debian's default-jre-headless, when java is missing) and the spark extra
 
 $(SPARK_STAMP): $(STAMP)
-	@if ! command -v java >/dev/null 2>&1 && [ -z "$$JAVA_HOME" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "spark-setup: no java; installing Debian's default-jre-headless"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends default-jre-headless >/dev/null; \
-	  else \
-	    echo "spark-setup: Spark needs Java 17 or later: run 'sudo apt-get install default-jre-headless' (or set JAVA_HOME), then make spark-setup again" >&2; exit 2; \
-	  fi; \
-	fi
+	$(DEBIAN) java=default-jre-headless
 	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
 	touch $(SPARK_STAMP)
+
+browser-setup: ## the report's browser test: Debian's chromium, when it is missing
+	$(DEBIAN) chromium=chromium
 
 report: $(STAMP) ## the full monthly report on the bundled sample (AS_OF=, OUT=, PREVIOUS=)
 	$(BIN)/python -m helpers.run --dataset sample --as-of $(AS_OF) --out $(OUT) $(if $(PREVIOUS),--previous $(PREVIOUS))
 
-test: $(SPARK_STAMP) ## every test (Java and the spark extra included): lint, helpers, bad inputs, notebooks, end-to-end runs (what CI runs)
+test: $(STAMP) ## every test (Java, Chromium and the spark extra included): lint, helpers, bad inputs, notebooks, end-to-end runs, the report in a browser (what CI runs)
+	$(DEBIAN) java=default-jre-headless chromium=chromium
+	$(MAKE) --no-print-directory $(SPARK_STAMP)
 	$(BIN)/python -m pytest -n logical --maxprocesses=4 --dist loadgroup
 
 check: $(STAMP) ## the fast tier for the edit loop: lint and unit tests on hand-made tables (no dataset, no notebook)

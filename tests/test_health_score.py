@@ -384,3 +384,39 @@ def test_a_saturday_month_end_reads_like_a_wednesday():
     )
     assert abs(wed.health_score.mean() - sat.health_score.mean()) < 1.0
     assert abs(wed.usage_velocity_30d.median() - sat.usage_velocity_30d.median()) < 0.03
+
+
+def test_a_small_step_over_a_tier_line_waits_a_month_and_a_larger_one_does_not():
+    from helpers.health import stability
+
+    cfg = health_config.load(health_config.DEFAULT_CONFIG)  # tiers from 85, 70, 50, 30, 0; a 3-point margin
+    now = pd.Series([71, 75, 72, 71, 69, 48, 90, np.nan])
+    last = pd.Series([66, 66, 71, np.nan, 72, 72, 10, 50])
+    assert stability.held(now, last, cfg).tolist()[:7] == [
+        "Neutral",  # 1 point past 70, up from 66: waits a month
+        "Healthy",  # 5 points past: changes at once
+        "Healthy",  # last month was already past the line: changes now
+        "Healthy",  # no score last month: as scored
+        "Healthy",  # 1 point under 70, down from 72: waits
+        "Neutral",  # 2 points under 50, down from Healthy: one tier back, not two
+        "Thriving",
+    ]
+    off = cfg.model_copy(update={"tier_margin": 0})
+    assert stability.held(now, last, off).tolist()[:7] == health_score.tier_of(now, cfg).tolist()[:7]
+    settled = stability.settle(pd.DataFrame({"account_id": list("abc"), "health_score": [71.0, 75, 40]}), None, cfg)
+    assert settled.tier.tolist() == ["Healthy", "Healthy", "At-risk"] and not settled.tier_held.any()
+
+
+def test_held_tiers_flip_less_on_the_backtest_and_leave_the_score_alone(tiny):
+    from helpers.data import contract
+    from helpers.health import backtest, stability
+
+    ds = contract.load_dataset(tiny, "2026-10-31")
+    cfg, _ = health_inputs.config_for(ds)
+    history = backtest.recent(snapshots.history(ds, cfg, 90), 12)
+    table = stability.compare(history, cfg).set_index("tiers")
+    print(table.to_string())
+    as_scored, held = table.iloc[0], table.iloc[1]
+    assert held.pairs == as_scored.pairs > 100
+    assert held.tier_changed < as_scored.tier_changed
+    assert held.lowest_decile_lift == as_scored.lowest_decile_lift == backtest.summary(history)["lowest_decile_lift"]

@@ -26,6 +26,7 @@ REGISTRY = {
     **dict.fromkeys(
         [
             "account_health.csv",
+            "account_health_last_month.csv",
             "alerts.csv",
             "alert_changes.csv",
             "account_snapshots.parquet",
@@ -82,6 +83,8 @@ REGISTRY = {
             "csm_actions.csv",
             "tier_changes.csv",
             "health_movers.csv",
+            "health_distribution.csv",
+            "executive_summary.json",
         ],
         "13_executive_summary",
     ),

@@ -135,6 +135,9 @@ class HealthConfig(Strict):
     signals: dict[str, list[Condition]] = Field(default_factory=dict)  # a signal is on when any condition holds
     playbook: list[Rule] = Field(default_factory=list)  # first matching rule of highest risk wins
     low_confidence_below: float = 0.7  # share of the configured weight with data
+    # A score that crosses a tier boundary by less than this many points changes the account's tier only
+    # when last month's score was already on the new side (health.stability); 0: tiers as scored.
+    tier_margin: float = Field(3.0, ge=0)
 
     @model_validator(mode="after")
     def _check(self):

@@ -102,3 +102,14 @@ def coverage(inputs: HealthInputs) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def named(scored: pd.DataFrame, inputs: HealthInputs) -> pd.DataFrame:
+    """The scored accounts with their ``name`` beside the id, so every account artifact carries both: the
+    accounts table's names (a dataset), the table's own ``name`` column (flat mode), else the id itself."""
+    key = inputs.config.id_column
+    source = inputs.ds.tables["accounts"] if inputs.ds is not None else inputs.table
+    names = source.set_index(key).name if "name" in source and key in source else pd.Series(dtype=object)
+    out = scored.drop(columns="name", errors="ignore")
+    out.insert(1, "name", out[key].map(names).fillna(out[key]).astype(str))
+    return out

@@ -9,6 +9,9 @@ risk the combination wins: it says what to do).
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 
 from helpers.health.config import HealthConfig
@@ -55,3 +58,23 @@ def recommend(features: pd.DataFrame, scored: pd.DataFrame, config: HealthConfig
             for o, a in zip(extra.owner, scored[config.id_column])
         ]
     return pd.concat([scored, extra], axis=1)
+
+
+SLA_UNITS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30}
+SLA_WORDS = {"daily": 1, "weekly": 7, "monthly": 30, "quarterly": 91}
+
+
+def sla_days(sla: str) -> float | None:
+    """How long an SLA gives, in days: 'within 48 hours' -> 2, 'outreach within 1 week' -> 7,
+    'monthly review' -> 30; None when the text names no time (the due date is then left blank)."""
+    words = str(sla).lower()
+    match = re.search(r"(\d+(?:\.\d+)?)\s*(hour|day|week|month)s?\b", words)
+    if match:
+        return float(match.group(1)) * SLA_UNITS[match.group(2)]
+    return next((days for word, days in SLA_WORDS.items() if re.search(rf"\b{word}\b", words)), None)
+
+
+def due_dates(sla: pd.Series, as_of: pd.Timestamp) -> pd.Series:
+    """The day each SLA falls due, counted from as_of (the report's date); NaT where it names no time."""
+    days = np.ceil(sla.map(sla_days).astype(float))  # "within 48 hours" of the 31st is due on the 2nd
+    return as_of.normalize() + pd.to_timedelta(days, unit="D")

@@ -8,6 +8,8 @@ without a previous run every user is new and every alert is new, and ``against``
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from helpers import artifacts
@@ -20,7 +22,7 @@ ALERT_COLUMNS = ["account_id", "alert", "severity", "detail"]
 def against(previous_run: str) -> str:
     """What this month is compared with, in words."""
     if previous_run:
-        return f"Compared with last month's run ({previous_run})."
+        return f"Compared with last month's run ({Path(previous_run).name})."
     return "No previous run given: everything counts as new. Changes appear from the second monthly run (--previous)."
 
 
@@ -127,7 +129,8 @@ def compare(
         "alerts": alerts if given and alerts is not None else pd.DataFrame(columns=["change", *ALERT_COLUMNS]),
         "tags": tags if given and tags is not None else None,
     }
-    out["summary"] = summary(tier_summary(now, before, tier_order), out["movers"])
+    out["tier_moves"] = tier_summary(now, before, tier_order)
+    out["summary"] = summary(out["tier_moves"], out["movers"])
     if given:
         out["summary"] += [alert_summary(out["alerts"]), *tag_summary(out["tags"])]
     else:
@@ -147,8 +150,8 @@ def summary(tiers: dict, top: pd.DataFrame) -> list[str]:
         rise = top.sort_values("change").iloc[-1]
         who = lambda r: f"{r['name']} ({r.account_id})" if "name" in r else r.account_id
         lines.append(
-            f"Biggest fall: {who(fall)} {fall.health_score_before:.0f} -> {fall.health_score:.0f}; "
-            f"biggest rise: {who(rise)} {rise.health_score_before:.0f} -> {rise.health_score:.0f}."
+            f"Biggest fall: {who(fall)}, from {fall.health_score_before:.0f} to {fall.health_score:.0f}; "
+            f"biggest rise: {who(rise)}, from {rise.health_score_before:.0f} to {rise.health_score:.0f}."
         )
     return lines
 

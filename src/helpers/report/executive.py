@@ -8,6 +8,7 @@ import pandas as pd
 
 from helpers.data.config import Report
 from helpers.data.subscriptions import mrr_at
+from helpers.health import playbook
 from helpers.health.config import Alerts, Tier
 from helpers.retention.revenue import KPI_NAMES
 from helpers.text import counted
@@ -26,9 +27,9 @@ def portfolio(
     churn: pd.DataFrame | None = None,
     renewals: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """One row per scored account: name, segment, csm, ARR now, health, tier, drivers, action, SLA,
-    churn probability and risk band (when notebook 10 ran), days to renewal (when known)."""
-    keep = [c for c in ("account_id", "name", "segment", "csm") if c in accounts]
+    """One row per scored account: name, segment, csm, ARR now, health, tier, drivers, action, SLA and the
+    day it falls due, churn probability and risk band (when notebook 10 ran), the renewal (when known)."""
+    keep = ["account_id", *(c for c in ("name", "segment", "csm") if c in accounts and c not in health)]
     out = health.merge(accounts[keep], on="account_id", how="left")
     out["name"] = out.get("name", out.account_id).fillna(out.account_id)
     out["csm"] = out.get("csm", pd.Series("unassigned", index=out.index)).fillna("unassigned")
@@ -39,7 +40,16 @@ def portfolio(
         )
     if renewals is not None:
         out["days_to_renewal"] = out.account_id.map(renewals)
+        out["renewal_date"] = as_of.normalize() + pd.to_timedelta(out.days_to_renewal, unit="D")
+    if "sla" in out:
+        out["due_date"] = playbook.due_dates(out.sla, as_of)
     return out
+
+
+def with_change(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """Each account's health last period and its change since (blank for an account not scored then)."""
+    last = now.account_id.map(before.set_index("account_id").health_score)
+    return now.assign(health_before=last, health_change=(now.health_score - last).round(1))
 
 
 def at_risk_arr(p: pd.DataFrame, below: float) -> float:
@@ -58,7 +68,7 @@ def headline(
     ]
     rows += [
         (
-            f"At-risk ARR share (health under {settings.at_risk_health_below:g})",
+            f"Low-health ARR share (health under {settings.at_risk_health_below:g})",
             share(now),
             share(before) if before is not None else np.nan,
             t.at_risk_arr_share,
@@ -175,7 +185,9 @@ def action_lists(actions: pd.DataFrame) -> pd.DataFrame:
         "segment",
         "arr",
         "arr_at_risk",
+        "renewal_date",
         "health_score",
+        "health_change",
         "tier",
         "churn_probability",
         "risk_band",
@@ -183,6 +195,7 @@ def action_lists(actions: pd.DataFrame) -> pd.DataFrame:
         "recommended_action",
         "owner",
         "sla",
+        "due_date",
         "drivers",
         "activity",
     ]
@@ -219,7 +232,17 @@ def renewals_at_risk(p: pd.DataFrame, rule: Alerts) -> pd.DataFrame:
         return pd.DataFrame()
     soon = p[p.days_to_renewal.le(rule.renewal_within_days) & p.health_score.lt(rule.renewal_health_below)]
     cols = present(
-        soon, "name", "csm", "arr", "days_to_renewal", "health_score", "tier", "churn_probability", "recommended_action"
+        soon,
+        "account_id",
+        "name",
+        "csm",
+        "arr",
+        "renewal_date",
+        "days_to_renewal",
+        "health_score",
+        "tier",
+        "churn_probability",
+        "recommended_action",
     )
     return soon.sort_values(["arr", "days_to_renewal"], ascending=[False, True], kind="stable")[cols].reset_index(
         drop=True
@@ -231,12 +254,11 @@ def strategic(p: pd.DataFrame, before: pd.DataFrame | None, n: int, tiers: list[
     and the change since last period."""
     top = p.sort_values(["arr", "account_id"], ascending=[False, True], kind="stable").head(n).copy()
     top["status"] = top.tier.map({t.name: t.status for t in tiers})
-    if before is not None:
-        top["health_change"] = (
-            top.health_score - top.account_id.map(before.set_index("account_id").health_score)
-        ).round(1)
+    if before is not None and "health_change" not in top:
+        top = with_change(top, before)
     cols = present(
         top,
+        "account_id",
         "name",
         "segment",
         "csm",
@@ -259,8 +281,10 @@ def narrative(
     strategic_accounts: pd.DataFrame,
     settings: Report,
     rule: Alerts,
+    moves: dict | None = None,
 ) -> dict[str, str]:
-    """Situation, complication, resolution: three short paragraphs generated from the figures."""
+    """Situation, complication, resolution: three short paragraphs generated from the figures; ``moves``
+    (``changes.tier_summary``) adds what changed since last month to the situation."""
     grr, nrr, health = kpis.value.iloc[0], kpis.value.iloc[1], kpis.value.iloc[-1]
     risk_arr = at_risk_arr(p, settings.at_risk_health_below)
     red = strategic_accounts[strategic_accounts.status == "red"]
@@ -272,13 +296,14 @@ def narrative(
     )
     situation = (
         f"{len(p):,} paying accounts, ${p.arr.sum():,.0f} ARR. {kept}; the average health score is {health:.1f}."
+        + (f" {_tier_moves(moves)}" if moves else "")
     )
     complication = " ".join(
         filter(
             None,
             [
-                f"${risk_arr:,.0f} of ARR ({100 * risk_arr / max(p.arr.sum(), 1e-9):.1f} %) sits in accounts scoring under "
-                f"{settings.at_risk_health_below:g}.",
+                f"${risk_arr:,.0f} of ARR ({100 * risk_arr / max(p.arr.sum(), 1e-9):.1f} %) sits in low-health "
+                f"accounts (health under {settings.at_risk_health_below:g}).",
                 _worst_move(kpis),
                 f"Off target: {', '.join(off_target(kpis).kpi)}."
                 if len(off_target(kpis))
@@ -312,6 +337,14 @@ def narrative(
         )
     )
     return {"situation": situation, "complication": complication, "resolution": resolution}
+
+
+def _tier_moves(moves: dict) -> str:
+    """Tier moves since last month, in one sentence."""
+    return (
+        f"Since last month {counted(moves['improved'], 'account')} rose a health tier or more and "
+        f"{counted(moves['worsened'], 'account')} fell, of {moves['accounts_in_both']:,} scored in both months."
+    )
 
 
 def story_markdown(story: dict[str, str]) -> str:
@@ -380,3 +413,28 @@ def spark_text(history: pd.DataFrame) -> pd.Series:
     """Each account's weekly activity coefficient as a text sparkline (oldest week first), for tables and CSVs."""
     steps = history.sort_values("week", kind="stable").groupby("account_id", sort=False).activity_coefficient
     return steps.agg(lambda s: "".join(SPARK[int(min(max(v, 0), 7))] for v in s))
+
+
+def page_facts(inputs, story: dict[str, str], changes: dict, top_n: int) -> dict:
+    """What the report's front page and CSM page say beyond the tables (``executive_summary.json``): the
+    dataset, the date, what last month means, the three paragraphs, the month's changes in words, the rules
+    behind the lists, and every CSM with their number of paying accounts (a CSM with nothing to do is
+    listed as such, not forgotten)."""
+    ds, settings, rule = inputs.ds, inputs.settings, inputs.renewal_rule
+    accounts = ds.tables["accounts"]
+    roster = accounts.csm.dropna().astype(str) if "csm" in accounts else pd.Series(dtype=str)
+    return {
+        "dataset": ds.config.name or ds.root.name,
+        "as_of": str(ds.as_of.date()),
+        "compared_with": inputs.before_source,
+        "story": [[part.title(), words] for part, words in story.items()],  # in order (the file sorts keys)
+        "since_last_month": changes["summary"],
+        "low_health_below": settings.at_risk_health_below,
+        "renewal_within_days": rule.renewal_within_days,
+        "renewal_health_below": rule.renewal_health_below,
+        "top_n": top_n,
+        "tiers": {t.name: t.status for t in inputs.tiers},
+        "tier_margin": inputs.tier_margin,
+        "csms": {c: int((inputs.now.csm.astype(str) == c).sum()) for c in sorted(set(roster) | set(inputs.now.csm))},
+        "churn_model": "churn_probability" in inputs.now,
+    }

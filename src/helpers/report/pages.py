@@ -1,9 +1,8 @@
-"""The run folder's human side: each executed notebook as HTML, the CSM action lists, and index.html.
+"""The run folder's human side: each executed notebook as HTML, the CSM page, and index.html.
 
-index.html opens on the executive summary (the pages whose notebooks hide their code),
-with a bar linking to the action lists, the contents (every notebook) and the artifacts.
-Without an executive summary (a flat run: notebook 13 needs the dataset), it opens on a
-front page built from the health score (09) and the churn model's validation (11).
+index.html is the report's front page (``front``), rendered from notebook 13's artifacts, with
+the CSM page beside it (``csm_page``). Without notebook 13 (a flat run: it needs the dataset),
+it opens on a page built from the health score (09) and the churn model's validation (11).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import pandas as pd
 from nbconvert import HTMLExporter
 
 from helpers import artifacts
-from helpers.text import counted
+from helpers.report import csm_page, front
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;line-height:1.5;padding:0 1rem}
 h1{margin-bottom:.2rem} .meta{color:#555} table{border-collapse:collapse;font-size:.85rem;margin-bottom:1.5rem}
@@ -28,38 +27,22 @@ NAV_STYLE = (
     "font-family:system-ui,sans-serif;background:#f3f4f6;padding:.6rem 1rem;border-bottom:1px solid #ccc;"
     "position:sticky;top:0;z-index:10"
 )
-ACTION_COLUMNS = {
-    "name": "account",
-    "segment": "segment",
-    "arr": "ARR",
-    "arr_at_risk": "ARR at risk",
-    "health_score": "health",
-    "tier": "health tier",
-    "churn_probability": "churn risk",
-    "reasons": "why",
-    "recommended_action": "action",
-    "owner": "owner",
-    "sla": "SLA",
-    "activity": "activity, weekly",
-}
 
 
 def render(run_dir: Path, skipped: dict[str, str] | None = None, about: dict | None = None) -> None:
     """The run's pages. ``about`` (source, as_of) heads the contents and the front page; without it they
-    read the data contract's."""
+    read the data contract's. With notebook 13's page facts, index.html is the report's front page and
+    html/csm_actions.html the CSM page (``front``, ``csm_page``)."""
     pages = [_notebook_page(run_dir, nb) for nb in sorted((run_dir / "notebooks").glob("*.ipynb"))]
     # The executive pages (code hidden) lead; the method's notebooks follow in order.
     pages.sort(key=lambda p: (not p["executive"], p["stem"]))
-    has_actions = _action_lists(run_dir)
+    facts = front.facts(run_dir)
+    if facts is not None:
+        (run_dir / "html" / "csm_actions.html").write_text(csm_page.page(run_dir, facts), encoding="utf-8")
     about = about or _about(run_dir)
-    contents = _contents(run_dir, pages, skipped or {}, has_actions, about)
+    contents = _contents(run_dir, pages, skipped or {}, facts is not None, about)
     (run_dir / "contents.html").write_text(contents, encoding="utf-8")
-    front = next((p for p in pages if p["executive"]), None)
-    index = (
-        _with_nav(front["body"], _nav(pages, has_actions, skipped or {}))
-        if front
-        else _front_page(run_dir, pages, skipped or {}, about)
-    )
+    index = front.page(run_dir, facts) if facts is not None else _front_page(run_dir, pages, skipped or {}, about)
     (run_dir / "index.html").write_text(index, encoding="utf-8")
 
 
@@ -166,60 +149,6 @@ def _title(nb) -> str:
         if cell.cell_type == "markdown" and cell.source.startswith("# "):
             return cell.source.splitlines()[0][2:].strip()
     return "untitled"
-
-
-def _nav(pages, has_actions: bool, skipped: dict[str, str]) -> str:
-    links = [f'<a href="html/{p["stem"]}.html">{html.escape(p["title"])}</a>' for p in pages if p["executive"]]
-    if has_actions:
-        links.append('<a href="html/csm_actions.html">CSM action lists</a>')
-    links += ['<a href="contents.html">All notebooks and artifacts</a>', '<a href="run.json">run.json</a>']
-    aside = (
-        f"<br><small>{counted(len(skipped), 'notebook')} stepped aside this month: "
-        f"{html.escape(', '.join(Path(nb).stem for nb in skipped))} (why: see contents)</small>"
-        if skipped
-        else ""
-    )
-    return (
-        f'<nav style="{NAV_STYLE}"><strong>Monthly report</strong> &middot; '
-        + " &middot; ".join(links)
-        + aside
-        + "</nav>"
-    )
-
-
-def _with_nav(body: str, nav: str) -> str:
-    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
-
-
-def _action_lists(run_dir: Path) -> bool:
-    """html/csm_actions.html: one section per CSM, accounts ordered by ARR at risk."""
-    table = artifacts.optional(run_dir, "csm_actions.csv")
-    if table is None:
-        return False
-    sections = []
-    for csm, rows in table.groupby("csm", sort=True):
-        shown = rows[[c for c in ACTION_COLUMNS if c in rows]].rename(columns=ACTION_COLUMNS)
-        for col in ("ARR", "ARR at risk"):
-            if col in shown:
-                shown[col] = shown[col].map(lambda v: f"${v:,.0f}")
-        if "churn risk" in shown:
-            shown["churn risk"] = shown["churn risk"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.0f} %")
-        total = rows.arr_at_risk.sum()
-        sections.append(
-            f'<section><h2>{html.escape(str(csm))}</h2><p class="meta">{counted(len(rows), "account")}, '
-            f"${total:,.0f} ARR at risk</p>{shown.to_html(index=False, na_rep='', border=0)}</section>"
-        )
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>CSM action lists</title><style>{STYLE}</style></head><body>
-<p><a href="../index.html">&larr; Executive summary</a></p>
-<h1>CSM action lists</h1>
-<p class="meta">Every account that needs action this month, per CSM, ordered by ARR at risk (ARR x churn probability where the
-churn model ran). Also as <a href="../artifacts/csm_actions.csv">csm_actions.csv</a>.</p>
-{"".join(sections) or "<p>No account needs action this month.</p>"}
-</body></html>
-"""
-    (run_dir / "html" / "csm_actions.html").write_text(page, encoding="utf-8")
-    return True
 
 
 def _contents(run_dir: Path, pages, skipped: dict[str, str], has_actions: bool, about: dict) -> str:
