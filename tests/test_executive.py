@@ -60,8 +60,8 @@ def test_headline_targets_and_directions():
         {"grr": 0.90, "nrr": 1.06, "logo_retention": 0.9, "expansion_rate": 0.2},
         Report(),
     ).set_index("kpi")
-    # at-risk ARR share: only a (health 40 < 50): 100,000 / 180,000; before: nobody under 50
-    share = kpis.loc[kpis.index.str.startswith("At-risk")].iloc[0]
+    # low-health ARR share: only a (health 40 < 50): 100,000 / 180,000; before: nobody under 50
+    share = kpis.loc[kpis.index.str.startswith("Low-health ARR share")].iloc[0]
     assert share.value == pytest.approx(100 / 180) and share.previous == 0 and not share.on_target  # at most 15 %
     assert kpis.loc["Gross revenue retention (12 months)"].on_target  # 92 % >= 90 %
     assert not kpis.loc["Net revenue retention (12 months)"].on_target  # 101 % < 105 %

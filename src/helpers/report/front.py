@@ -38,7 +38,8 @@ def heading(f: dict) -> dict:
     }
 
 
-def page(run_dir: Path, f: dict) -> str:
+def page(run_dir: Path, f: dict, skipped: dict[str, str] | None = None) -> str:
+    """index.html; ``skipped`` (notebook -> reason) is said at the foot: what this month's report lacks."""
     actions = artifacts.read(run_dir, "csm_actions.csv")
     return render(
         "front.html.j2",
@@ -57,6 +58,17 @@ def page(run_dir: Path, f: dict) -> str:
         changes=f["since_last_month"],
         movers=_movers(artifacts.read(run_dir, "health_movers.csv")),
         definitions=definitions(f),
+        aside=_aside(skipped or {}),
+    )
+
+
+def _aside(skipped: dict[str, str]) -> str:
+    if not skipped:
+        return ""
+    names = ", ".join(Path(nb).stem.replace("_", " ") for nb in sorted(skipped))
+    return (
+        f"{text.counted(len(skipped), 'notebook')} stepped aside this month, each saying why on the contents page: "
+        f"{names}."
     )
 
 

@@ -42,7 +42,9 @@ def render(run_dir: Path, skipped: dict[str, str] | None = None, about: dict | N
     about = about or _about(run_dir)
     contents = _contents(run_dir, pages, skipped or {}, facts is not None, about)
     (run_dir / "contents.html").write_text(contents, encoding="utf-8")
-    index = front.page(run_dir, facts) if facts is not None else _front_page(run_dir, pages, skipped or {}, about)
+    index = (
+        front.page(run_dir, facts, skipped) if facts is not None else _front_page(run_dir, pages, skipped or {}, about)
+    )
     (run_dir / "index.html").write_text(index, encoding="utf-8")
 
 
