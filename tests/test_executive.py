@@ -145,3 +145,31 @@ def test_a_kpi_that_cannot_be_measured_yet_is_neither_on_nor_off_target():
     assert "needs a year of subscription history" in story["situation"]
     assert "nan" not in text.lower() and "Gross revenue retention" not in story["complication"]
     assert "measured headline KPIs on target" in text
+
+
+def test_a_red_tier_with_a_low_churn_risk_and_a_green_one_with_an_urgent_risk_are_explained():
+    from helpers.health.config import Tier
+
+    tiers = [
+        Tier(name="Good", min=60, colour="#1a9850", priority="monitor"),
+        Tier(name="Poor", min=0, colour="#d73027", priority="intervene", risk=2),
+    ]
+    p = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c", "d"],
+            "name": ["A", "B", "C", "D"],
+            "csm": ["x"] * 4,
+            "arr": [1000.0, 2000, 3000, 4000],
+            "health_score": [20.0, 80, 25, 85],
+            "tier": ["Poor", "Good", "Poor", "Good"],
+            "churn_probability": [0.03, 0.75, 0.60, 0.02],
+            "risk_band": ["Very low", "Very high", "High", "Very low"],
+            "drivers": ["no activity for 30 days", "", "", ""],
+            "top_drivers": ["", "seats -40% over 90 days", "", ""],
+        }
+    )
+    out = executive.disagreements(p, tiers, urgent_bands=["Very high", "High"]).set_index("account_id")
+    assert list(out.index) == ["b", "a"]  # largest ARR first; c (red, risky) and d (green, safe) agree
+    assert "no activity for 30 days" in out.at["a", "why"] and "3 %" in out.at["a", "why"]
+    assert "seats -40% over 90 days" in out.at["b", "why"] and "75 %" in out.at["b", "why"]
+    assert executive.disagreements(p.drop(columns=["churn_probability"]), tiers, urgent_bands=[]).empty

@@ -84,6 +84,7 @@ REGISTRY = {
             "tier_changes.csv",
             "health_movers.csv",
             "health_distribution.csv",
+            "health_churn_disagreements.csv",
             "executive_summary.json",
         ],
         "13_executive_summary",

@@ -438,3 +438,29 @@ def page_facts(inputs, story: dict[str, str], changes: dict, top_n: int) -> dict
         "csms": {c: int((inputs.now.csm.astype(str) == c).sum()) for c in sorted(set(roster) | set(inputs.now.csm))},
         "churn_model": "churn_probability" in inputs.now,
     }
+
+
+DISAGREE_COLUMNS = ["account_id", "name", "csm", "arr", "health_score", "tier", "churn_probability", "why"]
+
+
+def disagreements(p: pd.DataFrame, tiers: list[Tier], urgent_bands: list[str], low_risk: float = 0.10) -> pd.DataFrame:
+    """Accounts whose health tier and churn risk disagree sharply, each with a sentence saying why both can be
+    true: a red health tier with a churn risk under ``low_risk``, or a green tier in one of the churn model's
+    urgent bands. No rows without a churn model (there is nothing to disagree with)."""
+    if "churn_probability" not in p:
+        return pd.DataFrame(columns=DISAGREE_COLUMNS)
+    status = p.tier.map({t.name: t.status for t in tiers})
+    low = (status == "red") & (p.churn_probability < low_risk)
+    high = (status == "green") & p.risk_band.isin(urgent_bands)
+    out = p[low | high].copy()
+    out["why"] = [
+        (
+            f"Health is low ({d}), but in the history accounts like this one rarely churned: the churn model, "
+            f"which learned from who actually left, puts the risk at {100 * r:.0f} %. Worth a call before an escalation."
+            if is_low
+            else f"Health looks fine, but the churn model puts the risk at {100 * r:.0f} %: {c} came before churn "
+            "in similar accounts."
+        )
+        for is_low, d, r, c in zip(low[low | high], out.drivers, out.churn_probability, out.top_drivers)
+    ]
+    return out.sort_values(["arr", "account_id"], ascending=[False, True], kind="stable")[DISAGREE_COLUMNS]

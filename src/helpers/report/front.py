@@ -55,6 +55,8 @@ def page(run_dir: Path, f: dict, skipped: dict[str, str] | None = None) -> str:
         renewals_note=_renewals_note(artifacts.read(run_dir, "renewals_at_risk.csv"), f),
         strategic=_strategic(artifacts.read(run_dir, "strategic_accounts.csv"), f),
         strategic_note=_strategic_note(artifacts.read(run_dir, "strategic_accounts.csv")),
+        disagree=_disagree(artifacts.read(run_dir, "health_churn_disagreements.csv")),
+        disagree_note=_disagree_note(artifacts.read(run_dir, "health_churn_disagreements.csv"), f),
         changes=f["since_last_month"],
         movers=_movers(artifacts.read(run_dir, "health_movers.csv")),
         definitions=definitions(f),
@@ -249,6 +251,32 @@ def _strategic_note(top: pd.DataFrame) -> str:
     counts = top.status.value_counts()
     parts = [f"{int(counts.get(s, 0))} {words}" for s, words in STATUS_WORDS.items()]
     return f"The {text.counted(len(top), 'largest account')} by ARR: {', '.join(parts)}."
+
+
+def _disagree(rows: pd.DataFrame) -> dict:
+    return table(
+        _named(rows) if len(rows) else rows,
+        [
+            Column("account", "Account"),
+            Column("csm", "CSM", kind="short"),
+            Column("arr", "ARR", **MONEY),
+            HEALTH,
+            Column("tier", "Health tier", kind="short"),
+            RISK,
+            Column("why", "Why both can be true"),
+        ],
+    )
+
+
+def _disagree_note(rows: pd.DataFrame, f: dict) -> str:
+    if not f["churn_model"]:
+        return "No churn model ran this month, so there is no second opinion to set against health."
+    if rows.empty:
+        return "Health tiers and churn risk agree this month: no red tier with a low risk, no green tier with an urgent one."
+    return (
+        f"{text.counted(len(rows), 'account')} where the health tier and the churn risk point different ways "
+        "(a red tier with a churn risk under 10 %, or a green tier in one of the churn model's two riskiest bands)."
+    )
 
 
 def _movers(movers: pd.DataFrame) -> dict:
