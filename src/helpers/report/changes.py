@@ -134,7 +134,9 @@ def compare(
     if given:
         out["summary"] += [alert_summary(out["alerts"]), *tag_summary(out["tags"])]
     else:
-        out["summary"].append("New and resolved alerts and tag changes need last month's run (--previous).")
+        out["summary"].append(
+            "New and resolved alerts, and users whose expertise changed, show once this month is compared with last month's report."
+        )
     return out
 
 

@@ -19,8 +19,8 @@ from helpers.report import front
 from helpers.report.templating import Column, account, render, table
 
 COLUMNS = [
-    Column("account", "Account"),
-    Column("arr", "ARR", text.money, "number"),
+    front.ACCOUNT,
+    front.ARR,
     Column("renewal_date", "Renews", text.day, "short"),
     front.HEALTH,
     front.CHANGE,
@@ -29,7 +29,7 @@ COLUMNS = [
     Column("reasons", "On the list for"),
     Column("recommended_action", "Action"),
     Column("who", "Who"),
-    Column("due_date", "Due", text.day, "short"),
+    Column("due", "Due (SLA)"),
 ]
 
 
@@ -61,6 +61,7 @@ def _section(csm: str, accounts: int, rows: pd.DataFrame) -> dict:
         account=[account(n, i) for n, i in zip(rows.name, rows.account_id)],
         reasons=rows.reasons.map(_reasons),
         who=rows.owner.astype(str).str.replace(rf" \({re.escape(csm)}\)$", "", regex=True),
+        due=[f"{text.day(d)} ({sla})" if not text.missing(d) else str(sla) for d, sla in zip(rows.due_date, rows.sla)],
     )
     needs = (
         f"{text.counted(len(rows), 'account')} to act on, {text.money(rows.arr_at_risk.sum())} ARR at risk"

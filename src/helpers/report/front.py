@@ -135,11 +135,17 @@ def _change(r) -> tuple[str, str]:
 
 
 def _named(frame: pd.DataFrame) -> pd.DataFrame:
-    ids = frame.account_id if "account_id" in frame else frame.name
-    return frame.assign(account=[account(n, i) for n, i in zip(frame.name, ids)])
+    """The table with an ``account`` column: each name with its id beside it (a table with no names, such as
+    renewals without renewal dates, is left as it is and shows no account column)."""
+    if "name" not in frame:
+        return frame
+    return frame.assign(account=[account(n, i) for n, i in zip(frame["name"], frame["account_id"])])
 
 
 MONEY = dict(show=text.money, kind="number")
+ACCOUNT = Column("account", "Account")  # name and id (``_named``)
+CSM = Column("csm", "CSM", kind="short")
+ARR = Column("arr", "ARR", **MONEY)
 HEALTH = Column("health_score", "Health", lambda v: text.points(v), "number")
 CHANGE = Column("health_change", "Change", lambda v: text.points(v, signed=True), "number")
 RISK = Column("churn_probability", "Churn risk", text.share, "number")
@@ -155,7 +161,7 @@ def _health(dist: pd.DataFrame) -> dict:
             Column("accounts", "Accounts", lambda v: f"{int(v):,}", "number"),
             Column("accounts_bar", "Share of accounts", bar),
             Column("share_of_accounts_last_month", "Last month", text.share, "number"),
-            Column("arr", "ARR", **MONEY),
+            ARR,
             Column("arr_bar", "Share of ARR", bar),
             Column("share_of_arr_last_month", "Last month", text.share, "number"),
         ],
@@ -172,9 +178,9 @@ def _attention(actions: pd.DataFrame, n: int) -> dict:
     return table(
         _named(top),
         [
-            Column("account", "Account"),
-            Column("csm", "CSM", kind="short"),
-            Column("arr", "ARR", **MONEY),
+            ACCOUNT,
+            CSM,
+            ARR,
             Column("arr_at_risk", "ARR at risk", **MONEY),
             HEALTH,
             CHANGE,
@@ -201,11 +207,11 @@ def _attention_note(actions: pd.DataFrame, f: dict) -> str:
 
 def _renewals(renewals: pd.DataFrame) -> dict:
     return table(
-        _named(renewals) if len(renewals) else renewals,
+        _named(renewals),
         [
-            Column("account", "Account"),
-            Column("csm", "CSM", kind="short"),
-            Column("arr", "ARR", **MONEY),
+            ACCOUNT,
+            CSM,
+            ARR,
             Column("renewal_date", "Renews", text.day, "short"),
             HEALTH,
             RISK,
@@ -234,10 +240,10 @@ def _strategic(top: pd.DataFrame, f: dict) -> dict:
     return table(
         _named(top).assign(tier_status=status),
         [
-            Column("account", "Account"),
+            ACCOUNT,
             Column("segment", "Segment", kind="short"),
-            Column("csm", "CSM", kind="short"),
-            Column("arr", "ARR", **MONEY),
+            CSM,
+            ARR,
             HEALTH,
             CHANGE,
             Column("tier_status", "Health tier", kind="short"),
@@ -255,11 +261,11 @@ def _strategic_note(top: pd.DataFrame) -> str:
 
 def _disagree(rows: pd.DataFrame) -> dict:
     return table(
-        _named(rows) if len(rows) else rows,
+        _named(rows),
         [
-            Column("account", "Account"),
-            Column("csm", "CSM", kind="short"),
-            Column("arr", "ARR", **MONEY),
+            ACCOUNT,
+            CSM,
+            ARR,
             HEALTH,
             Column("tier", "Health tier", kind="short"),
             RISK,
@@ -284,8 +290,8 @@ def _movers(movers: pd.DataFrame) -> dict:
     return table(
         _named(moved),
         [
-            Column("account", "Account"),
-            Column("csm", "CSM", kind="short"),
+            ACCOUNT,
+            CSM,
             Column("health_score_before", "Last month", lambda v: text.points(v), "number"),
             Column("health_score", "Now", lambda v: text.points(v), "number"),
             Column("change", "Change", lambda v: text.points(v, signed=True), "number"),
