@@ -173,3 +173,12 @@ def test_a_red_tier_with_a_low_churn_risk_and_a_green_one_with_an_urgent_risk_ar
     assert "no activity for 30 days" in out.at["a", "why"] and "3 %" in out.at["a", "why"]
     assert "seats -40% over 90 days" in out.at["b", "why"] and "75 %" in out.at["b", "why"]
     assert executive.disagreements(p.drop(columns=["churn_probability"]), tiers, urgent_bands=[]).empty
+
+
+def test_figures_read_the_same_everywhere_and_a_missing_one_is_a_dash():
+    from helpers import text
+
+    assert [text.points(v, signed=True) for v in (0.3, -0.3, 0.6, -2.4)] == ["0", "0", "+1", "-2"]
+    assert text.money(1234567.4) == "$1,234,567" and text.share(0.1224, 1) == "12.2 %"
+    assert text.day("2026-11-02") == "2 Nov 2026" and text.month("2026-10-31") == "October 2026"
+    assert {text.money(None), text.share(float("nan")), text.points(pd.NA), text.day(pd.NaT)} == {text.DASH}

@@ -32,8 +32,11 @@ def share(v, digits: int = 0) -> str:
 
 
 def points(v, digits: int = 0, signed: bool = False) -> str:
-    """A score or a change in score points: '62', '+4'."""
-    return DASH if missing(v) else f"{float(v):{'+' if signed else ''}.{digits}f}"
+    """A score or a change in score points: '62', '+4'; a change that rounds to nothing is '0', never '+0'."""
+    if missing(v):
+        return DASH
+    shown = round(float(v), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f"{shown:{'+' if signed and shown else ''}.{digits}f}"
 
 
 def day(v) -> str:

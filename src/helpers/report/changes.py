@@ -164,7 +164,7 @@ def tag_summary(tags: pd.DataFrame | None) -> list[str]:
         return []
     kept = tags.drop(index=NEW, errors="ignore")
     moved = int(kept.to_numpy().sum() - sum(kept.at[t, t] for t in kept.index if t in kept.columns))
-    return [f"{moved} of {int(kept.to_numpy().sum())} users tagged last month changed tag."]
+    return [f"{moved:,} of {int(kept.to_numpy().sum()):,} users tagged last month changed tag."]
 
 
 def write(changes: dict, run_dir) -> None:
