@@ -14,6 +14,8 @@ from html import unescape
 import pandas as pd
 import pytest
 
+import browser
+from helpers.report.csm_page import anchor
 from helpers.run import run
 from helpers.synth import generate
 from helpers.synth.shapes import BARE_EXPORT, reshape
@@ -91,6 +93,18 @@ def test_the_report_says_no_nan_and_its_counts_match_its_tables(shaped_run):
     renewals = pd.read_csv(out / "artifacts" / "renewals_at_risk.csv")
     stated = re.search(r"(\d+) renewals? (?:with)?in the next \d+ days", front)
     assert stated is None or int(stated.group(1)) == len(renewals), name
+
+
+def test_the_report_reads_clean_in_a_real_browser_on_every_shape(shaped_run):
+    """The front page and the CSM page of each shape, as Chromium renders them (``tests/browser.py``): whatever
+    the export lacks, a reader sees no raw Python, nan/None, '(s)', absolute path or console block, and
+    nothing sticks out sideways; every CSM the run knows ("unassigned" without a csm column) has a section."""
+    name, _, out, _ = shaped_run
+    for page in ("index.html", "html/csm_actions.html"):
+        assert browser.problems(browser.read(out / page)) == [], (name, page)
+    facts = json.loads((out / "artifacts" / "executive_summary.json").read_text())
+    csm_page = (out / "html" / "csm_actions.html").read_text()
+    assert facts["csms"] and all(f'id="{anchor(csm)}"' in csm_page for csm in facts["csms"]), name
 
 
 def test_every_fallback_is_listed(shaped_run):
