@@ -1,6 +1,7 @@
 """The composite health score: the seed's example, hand-checked normalisations, configuration errors, properties."""
 
 import copy
+import re
 
 import numpy as np
 import pandas as pd
@@ -420,3 +421,22 @@ def test_held_tiers_flip_less_on_the_backtest_and_leave_the_score_alone(tiny):
     assert held.pairs == as_scored.pairs > 100
     assert held.tier_changed < as_scored.tier_changed
     assert held.lowest_decile_lift == as_scored.lowest_decile_lift == backtest.summary(history)["lowest_decile_lift"]
+
+
+def test_the_lowest_accounts_read_as_a_table_without_index_nan_or_booleans():
+    scored = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c"],
+            "name": ["Acme", "Beta", "Cero"],
+            "health_score": [40.0, 12.5, np.nan],
+            "tier": ["At-risk", "Critical", None],
+            "confidence": [0.8, 0.55, np.nan],
+            "low_confidence": [False, True, True],
+            "drivers": ["logins -40% month over month", np.nan, ""],
+        }
+    )
+    page = health_score.lowest(scored, n=2).to_html()
+    assert page.index("Beta") < page.index("Acme") and "Cero" not in page  # lowest first, n of them
+    assert "12.5" in page and "55%" in page and "low confidence" not in page
+    assert not re.search(r"\b(nan|NaN|None|True|False)\b", page) and 'class="row_heading' not in page
+    assert health_score.lowest(scored, n=2).to_html() == page  # the same bytes run after run

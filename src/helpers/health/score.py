@@ -139,3 +139,17 @@ def tier_counts(scored: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
     out = scored.tier.value_counts().reindex(names, fill_value=0).rename("accounts").to_frame()
     out["share"] = (out.accounts / max(len(scored), 1)).round(3)
     return out.rename_axis("tier").reset_index()
+
+
+def lowest(scored: pd.DataFrame, n: int = 12):
+    """The n lowest-scoring accounts as a reader takes them in: who, the score and tier, how sure the score is,
+    why, and what to do; no index, no raw NaN or True/False (a Styler, shown as a table in the notebook)."""
+    cols = ("name", scored.columns[0], "health_score", "tier", "confidence", "drivers", "recommended_action")
+    table = scored.sort_values(["health_score", scored.columns[0]], kind="stable").head(n)
+    shown = table[[c for c in dict.fromkeys(cols) if c in table]].rename(columns=lambda c: c.replace("_", " "))
+    return (
+        shown.style.set_uuid("lowest")  # a fixed id: the executed notebook is the same bytes run after run
+        .hide(axis="index")
+        .format({"health score": "{:.1f}", "confidence": "{:.0%}"}, na_rep="–")
+        .set_table_styles([{"selector": "td", "props": "text-align: left"}])
+    )
