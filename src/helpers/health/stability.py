@@ -97,22 +97,20 @@ def compare(history: pd.DataFrame | None, config: HealthConfig) -> pd.DataFrame:
     dates = sorted(h.snapshot.unique())
     gap = h.snapshot.map(dict(zip(dates[1:], dates[:-1])))
     consecutive = before.notna() & (h.groupby("account_id").snapshot.shift() == gap)
-    as_scored = health_score.tier_of(h.health_score, config)
-    last_tier = as_scored.groupby(h.account_id).shift()
     judged = backtest.summary(h)
-    rows = []
-    for name, tiers in (("as scored", as_scored), (f"held within {config.tier_margin:g} points", None)):
-        if tiers is None:
-            tiers = held(h.health_score, before.where(consecutive), config)
-            last_tier = tiers.groupby(h.account_id).shift()
-        rows.append(
-            {
-                "tiers": name,
-                "pairs": int(consecutive.sum()),
-                "tier_changed": round(float((tiers != last_tier)[consecutive].mean()), 3),
-                "median_abs_score_change": round(float((h.health_score - before)[consecutive].abs().median()), 1),
-                "lowest_decile_lift": judged["lowest_decile_lift"],
-                "surprise_churn_rate": judged["surprise_churn_rate"],
-            }
-        )
+    rules = {
+        "as scored": health_score.tier_of(h.health_score, config),
+        f"held within {config.tier_margin:g} points": held(h.health_score, before.where(consecutive), config),
+    }
+    rows = [
+        {
+            "tiers": name,
+            "pairs": int(consecutive.sum()),
+            "tier_changed": round(float((tiers != tiers.groupby(h.account_id).shift())[consecutive].mean()), 3),
+            "median_abs_score_change": round(float((h.health_score - before)[consecutive].abs().median()), 1),
+            "lowest_decile_lift": judged["lowest_decile_lift"],
+            "surprise_churn_rate": judged["surprise_churn_rate"],
+        }
+        for name, tiers in rules.items()
+    ]
     return pd.DataFrame(rows, columns=COMPARE_COLUMNS)

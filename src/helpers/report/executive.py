@@ -11,7 +11,7 @@ from helpers.data.subscriptions import mrr_at
 from helpers.health import playbook
 from helpers.health.config import Alerts, Tier
 from helpers.retention.revenue import KPI_NAMES
-from helpers.text import counted
+from helpers.text import counted, money
 
 
 def present(table: pd.DataFrame, *columns: str) -> list[str]:
@@ -47,9 +47,9 @@ def portfolio(
 
 
 def with_change(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
-    """Each account's health last period and its change since (blank for an account not scored then)."""
+    """Each account's change in health since last period (blank for an account not scored then)."""
     last = now.account_id.map(before.set_index("account_id").health_score)
-    return now.assign(health_before=last, health_change=(now.health_score - last).round(1))
+    return now.assign(health_change=(now.health_score - last).round(1))
 
 
 def at_risk_arr(p: pd.DataFrame, below: float) -> float:
@@ -99,6 +99,15 @@ def off_target(kpis: pd.DataFrame) -> pd.DataFrame:
     return kpis[kpis.measured & ~kpis.on_target]
 
 
+def kpi_move(r) -> tuple[float, bool] | None:
+    """A headline KPI's change since last month as printed (in points, to one decimal) and whether it is for
+    the better; None when either month has no value. Judged as printed: a change that rounds away is 0."""
+    if pd.isna(r.change):
+        return None
+    shown = round(100 * r.change if r.unit == "%" else r.change, 1) + 0.0
+    return shown, (shown > 0) == bool(r.higher_is_better)
+
+
 def readable(table: pd.DataFrame) -> pd.DataFrame:
     """The headline table as a VP reads it: percentages, arrows, target met or not."""
 
@@ -106,12 +115,12 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
         return "n/a" if pd.isna(v) else (f"{100 * v:.1f} %" if unit == "%" else f"{v:.1f}")
 
     def change(r):
-        if pd.isna(r.change):
+        move = kpi_move(r)
+        if move is None:
             return "n/a"
-        shown = round(100 * r.change if r.unit == "%" else r.change, 1)
-        if shown == 0:  # judged as printed: a change that rounds away is no change
+        shown, better = move
+        if shown == 0:
             return "no change"
-        better = (shown > 0) == r.higher_is_better
         return f"{shown:+.1f}{' pts' if r.unit == '%' else ''} ({'better' if better else 'worse'})"
 
     return pd.DataFrame(
@@ -371,7 +380,7 @@ def for_display(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     for col in ("arr", "arr_at_risk"):
         if col in out:
-            out[col] = out[col].map(lambda v: f"${v:,.0f}")
+            out[col] = out[col].map(money)
     if "churn_probability" in out:
         out["churn_probability"] = out.churn_probability.map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.0f} %")
     for col in ("health_score", "health_change"):

@@ -14,6 +14,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from helpers import artifacts, text
+from helpers.report import executive
 from helpers.report.templating import Column, account, render, table
 
 NAV = [
@@ -125,12 +126,13 @@ def _tile(r) -> dict:
 
 
 def _change(r) -> tuple[str, str]:
-    if text.missing(r.change):
+    """The tile's change in words and its colour class (``executive.kpi_move``: the notebook's judgement)."""
+    move = executive.kpi_move(r)
+    if move is None:
         return "", ""
-    shown = round(100 * r.change if r.unit == "%" else r.change, 1)
+    shown, better = move
     if shown == 0:
         return "no change", ""
-    better = (shown > 0) == bool(r.higher_is_better)
     return f"{'up' if shown > 0 else 'down'} {abs(shown):.1f} points", "better" if better else "worse"
 
 
