@@ -53,3 +53,16 @@ def test_retention_curves_draw_groups_and_say_why_when_there_are_none(capsys):
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["Healthy (n = 10)", "At risk (n = 4)"]
     assert model_plots.retention_curves(CURVES.iloc[:0], "tier", "Still paying", note="flat mode") is None
     assert capsys.readouterr().out == "flat mode\n"
+
+
+def test_the_cohort_points_fall_in_the_same_places_on_every_draw():
+    """A figure is part of the report: the points' jitter is seeded, not taken from numpy's global RNG."""
+    table = pd.DataFrame({"label": ["expert"] * 30 + ["intermediate"] * 20, "logins": np.arange(50.0)})
+    drawn = []
+    for state in (1, 2):
+        np.random.seed(state)  # whatever the global RNG holds, the scatter is the same
+        fig = figures.cohort_distributions(table, ["logins"])
+        points = fig.axes[0].collections[-2:]
+        drawn.append(np.vstack([p.get_offsets() for p in points]))
+    assert drawn[0].shape == (50, 2) and np.array_equal(drawn[0], drawn[1])
+    assert np.ptp(drawn[0][:30, 0]) > 0.1 and abs(drawn[0][30:, 0].mean() - 1) < 0.1  # jittered, around each cohort

@@ -61,9 +61,11 @@ def cohort_distributions(table: pd.DataFrame, names: list[str], descriptions: di
             ax=ax,
             legend=False,
         )
-        sns.stripplot(
-            data=table, x="label", y=name, order=COHORT_ORDER, color="black", size=2, alpha=0.35, jitter=0.2, ax=ax
-        )
+        jitter = np.random.default_rng(0)  # seaborn's stripplot jitters from the global RNG: a new figure each run
+        for position, cohort in enumerate(COHORT_ORDER):
+            values = table.loc[table["label"] == cohort, name]
+            spread = position + jitter.uniform(-0.2, 0.2, len(values))
+            ax.scatter(spread, values, s=4, color="black", alpha=0.35, linewidths=0)
         ax.set(xlabel="CSM label", ylabel=(descriptions or {}).get(name, name), title=name)
         ax.title.set_size(10)
     fig.tight_layout()
