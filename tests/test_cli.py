@@ -139,7 +139,9 @@ def test_the_status_line_names_each_notebook_and_its_section():
     lines = stream.getvalue().splitlines()
     assert lines[0].startswith("[10/14] 10_churn_model  ok in ") and lines[0].endswith(" s")
     assert lines[1] == "[11/14] 11_validation_report  skipped: too few churned accounts"
-    assert status.kernel_value() == "off"  # no terminal: the kernels draw no bars either
+    assert (
+        status.kernel_value(10, Path("11_validation_report.ipynb")) == "off"
+    )  # no terminal: the kernels draw no bars either
     cells = [nbformat.v4.new_markdown_cell("# T\n## Load"), nbformat.v4.new_code_cell("x")]
     cells += [nbformat.v4.new_markdown_cell("Why.\n### Fit the model"), nbformat.v4.new_code_cell("y")]
     assert progress.headings(cells) == ["Load", "Load", "Fit the model", "Fit the model"]
@@ -148,11 +150,12 @@ def test_the_status_line_names_each_notebook_and_its_section():
 def test_a_bar_goes_to_the_page_by_hand_and_to_the_terminal_under_the_runner(monkeypatch, capfd):
     monkeypatch.delenv(progress.ENV, raising=False)
     assert not progress.bar(range(3), "snapshots").disable  # by hand: tqdm as usual
-    with progress.kernel_env("off"):
-        assert progress.bar(range(3), "snapshots").disable
-    with progress.kernel_env("terminal:[10/14] 09_health_score"):
-        bar = progress.bar(range(3), "snapshots")
-        list(bar)
-        assert bar.desc == "[10/14] 09_health_score · snapshots" and not bar.leave
-    assert progress.ENV not in __import__("os").environ
+    quiet, live = progress.kernel_env("off"), progress.kernel_env("terminal:[10/14] 09_health_score")
+    assert progress.ENV not in __import__("os").environ  # the runner's own environment is left as it was
+    monkeypatch.setenv(progress.ENV, quiet[progress.ENV])
+    assert progress.bar(range(3), "snapshots").disable
+    monkeypatch.setenv(progress.ENV, live[progress.ENV])
+    bar = progress.bar(range(3), "snapshots")
+    list(bar)
+    assert bar.desc == "[10/14] 09_health_score · snapshots" and not bar.leave
     assert "09_health_score · snapshots" in capfd.readouterr().err

@@ -5,6 +5,7 @@ import shutil
 
 import nbformat
 import pandas as pd
+import psutil
 import pytest
 
 import browser
@@ -172,6 +173,8 @@ def test_ctrl_c_ends_in_one_line_and_leaves_no_partial_folder(tiny, first_run, t
         f"{good} is as it was before\n"
     )
     assert not (tmp_path / "report.partial").exists() and (good / "index.html").exists()
+    kernels = [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+    assert kernels == []  # the notebook's kernel and the next one's, started ahead, both ended
     with pytest.raises(Interrupted):
         run(str(tiny), AS_OF, tmp_path / "other", progress=False)
     assert not (tmp_path / "other.partial").exists() and not (tmp_path / "other").exists()

@@ -8,7 +8,6 @@ the notebook's label) and starts them without capturing their own stderr, which 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import sys
@@ -32,18 +31,9 @@ def bar(iterable: Iterable, desc: str, enabled: bool = True, **kw) -> tqdm:
     return tqdm(iterable, desc=desc, **kw)
 
 
-@contextlib.contextmanager
-def kernel_env(value: str):
-    """``ENV`` set to ``value`` while the runner starts a notebook's kernel (kernels inherit the environment)."""
-    before = os.environ.get(ENV)
-    os.environ[ENV] = value
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(ENV, None)
-        else:
-            os.environ[ENV] = before
+def kernel_env(value: str) -> dict[str, str]:
+    """The environment a notebook's kernel starts with: the runner's, and ``ENV`` set to ``value``."""
+    return {**os.environ, ENV: value}
 
 
 def headings(cells) -> list[str]:
@@ -75,12 +65,12 @@ class StatusLine:
         self.live = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
         self.label, self.t0 = "", 0.0
 
-    def kernel_value(self) -> str:
-        """What the running notebook's kernel finds in ``ENV``."""
-        return f"terminal:{self.label}" if self.live else "off"  # a log gets no bars, only finished lines
+    def kernel_value(self, index: int, nb: Path) -> str:
+        """What the kernel of notebook ``index`` of the series finds in ``ENV``."""
+        return f"terminal:{self._label(index, nb)}" if self.live else "off"  # a log gets no bars
 
     def start(self, index: int, nb: Path) -> None:
-        self.label = f"[{index + 1:>{len(str(self.total))}}/{self.total}] {nb.stem}"
+        self.label = self._label(index, nb)
         self.t0 = time.perf_counter()
         self._show(f"{self.label} …")
 
@@ -92,8 +82,11 @@ class StatusLine:
         self._show(f"{self.label}  {status} in {duration(time.perf_counter() - self.t0)}", final=True)
 
     def skipped(self, index: int, nb: Path, reason: str) -> None:
-        self.label = f"[{index + 1:>{len(str(self.total))}}/{self.total}] {nb.stem}"
+        self.label = self._label(index, nb)
         self._show(f"{self.label}  skipped: {reason}", final=True)
+
+    def _label(self, index: int, nb: Path) -> str:
+        return f"[{index + 1:>{len(str(self.total))}}/{self.total}] {nb.stem}"
 
     def close(self) -> None:
         """End a running line (on a terminal) so that what follows starts on its own row."""

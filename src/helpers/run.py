@@ -33,7 +33,7 @@ import papermill as pm
 import yaml
 from papermill.engines import NBClientEngine, papermill_engines
 
-from helpers import artifacts, paths
+from helpers import artifacts, kernels, paths
 from helpers.churn import history as churn_data
 from helpers.data import contract, coverage, engines, flat_table
 from helpers.data.timecut import parse_as_of
@@ -327,53 +327,63 @@ def _execute(source, params, record, tmp: Path, out: Path, notebooks_dir, progre
 def execute_series(series: list[Path], source, params: dict, folder: Path, record: dict, status: StatusLine, save=None):
     """Each notebook of ``series`` in order into ``folder`` (its executed copy in ``folder/notebooks``), or
     skipped saying why (``skip_reason``), each appended to ``record["notebooks"]``, ``save(record)`` after
-    each. A failing notebook is recorded and raises ``RunFailed`` naming it, the cell and the error."""
-    for index, nb in enumerate(series):
-        reason = skip_reason(nb, source)
-        if reason:
-            status.skipped(index, nb, reason)
-            record["notebooks"].append({"notebook": nb.name, "seconds": 0.0, "status": "skipped", "reason": reason})
-            continue
-        record["running"] = nb.name
-        status.start(index, nb)
-        t0 = time.perf_counter()
-        try:
-            _execute_one(nb, folder / "notebooks" / nb.name, _for_notebook(nb, params), status)
-        except pm.PapermillExecutionError as exc:
-            message = (
-                f"notebook {nb.name} failed in cell {exc.cell_index} (execution count {exc.exec_count}): "
-                f"{exc.ename}: {exc.evalue}"
+    each. A failing notebook is recorded and raises ``RunFailed`` naming it, the cell and the error.
+    While a notebook runs, the next one's kernel starts and imports (``helpers.kernels``)."""
+    reasons = [skip_reason(nb, source) for nb in series]
+    runnable = [nb for nb, reason in zip(series, reasons) if not reason]
+    environment = lambda nb: kernel_env(status.kernel_value(series.index(nb), nb))
+    with kernels.Relay(runnable, environment, KERNEL_ARGUMENTS) as relay:
+        for index, (nb, reason) in enumerate(zip(series, reasons)):
+            if reason:
+                status.skipped(index, nb, reason)
+                record["notebooks"].append({"notebook": nb.name, "seconds": 0.0, "status": "skipped", "reason": reason})
+                continue
+            record["running"] = nb.name
+            status.start(index, nb)
+            t0 = time.perf_counter()
+            kernel = relay.take(nb)
+            try:
+                _execute_one(nb, folder / "notebooks" / nb.name, _for_notebook(nb, params), status, kernel)
+            except pm.PapermillExecutionError as exc:
+                message = (
+                    f"notebook {nb.name} failed in cell {exc.cell_index} (execution count {exc.exec_count}): "
+                    f"{exc.ename}: {exc.evalue}"
+                )
+                status.done("failed")
+                seconds = round(time.perf_counter() - t0, 2)
+                record["notebooks"].append(
+                    {"notebook": nb.name, "seconds": seconds, "status": "failed", "error": message}
+                )
+                del record["running"]
+                raise RunFailed(message) from None
+            finally:
+                relay.done(kernel)
+            status.done("ok")
+            record["notebooks"].append(
+                {"notebook": nb.name, "seconds": round(time.perf_counter() - t0, 2), "status": "ok"}
             )
-            status.done("failed")
-            seconds = round(time.perf_counter() - t0, 2)
-            record["notebooks"].append({"notebook": nb.name, "seconds": seconds, "status": "failed", "error": message})
             del record["running"]
-            raise RunFailed(message) from None
-        status.done("ok")
-        record["notebooks"].append({"notebook": nb.name, "seconds": round(time.perf_counter() - t0, 2), "status": "ok"})
-        del record["running"]
-        if save is not None:
-            save(record)
+            if save is not None:
+                save(record)
 
 
-def _execute_one(nb: Path, executed: Path, parameters: dict, status: StatusLine) -> None:
-    """One notebook under papermill, its kernel quiet and told where progress goes (``helpers.progress``)."""
+def _execute_one(nb: Path, executed: Path, parameters: dict, status: StatusLine, kernel) -> None:
+    """One notebook under papermill in ``kernel``, told where progress goes (``helpers.progress``)."""
 
     def on_cell(cells, index):
         status.step(headings(cells)[index])
 
-    with kernel_env(status.kernel_value()):
-        pm.execute_notebook(
-            nb,
-            executed,
-            parameters=parameters,
-            kernel_name="python3",
-            cwd=str(nb.parent),
-            progress_bar=False,
-            engine_name="workbook",
-            on_cell=on_cell,
-            extra_arguments=KERNEL_ARGUMENTS,
-        )
+    pm.execute_notebook(
+        nb,
+        executed,
+        parameters=parameters,
+        kernel_name="python3",
+        cwd=str(nb.parent),
+        progress_bar=False,
+        engine_name="workbook",
+        on_cell=on_cell,
+        km=kernel,
+    )
 
 
 def _show_final_paths(tmp: Path, out: Path) -> None:
