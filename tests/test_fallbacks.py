@@ -44,6 +44,20 @@ def test_billing_period_is_read_from_row_lengths_and_said():
     assert periods.to_dict() == {"a": "annual", "m": "monthly", "n": "quarterly"} and sentence == ""
 
 
+def test_billing_period_from_lengths_is_the_most_common_and_of_a_tie_the_shortest():
+    rows = [
+        ("q", "2025-01-01", "2025-03-31"),  # 3 months, twice; 12 months once: quarterly
+        ("q", "2025-04-01", "2025-06-30"),
+        ("q", "2025-07-01", "2026-06-30"),
+        ("t", "2024-01-01", "2024-12-31"),  # 12 and 6 months once each: a tie, the shorter wins
+        ("t", "2025-01-01", "2025-06-30"),
+        ("o", "2025-01-01", "2025-02-28"),  # 2 months, a period the workbook does not know
+    ]
+    periods, sentence = subscriptions.billing_periods(_subs(rows))
+    assert periods.to_dict() == {"o": None, "q": "quarterly", "t": "semiannual"}
+    assert "1 account unknown" in sentence
+
+
 def test_renewal_of_a_monthly_plan_without_billing_period_is_within_a_month():
     """The silent assumption that made every account renew in ~276 days: now each renews within its period."""
     subs = _subs(MONTHLY_BACK_TO_BACK, mrr=100.0)

