@@ -108,8 +108,11 @@ class Relay:
         return kernel
 
     def done(self, kernel: WarmKernel) -> None:
+        """``kernel``'s notebook is done: ask it to end, and reap the one before (long ended by now)."""
+        for earlier in self.ended:
+            earlier.reap()
         kernel.close()
-        self.ended.append(kernel)
+        self.ended = [kernel]
 
     def _start(self, nb: Path) -> WarmKernel:
         return start(nb, self.environment(nb), self.arguments)

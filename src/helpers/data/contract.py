@@ -19,7 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers import paths
-from helpers.data import fallbacks, subscriptions
+from helpers.data import cache, fallbacks, subscriptions
 from helpers.data.config import TABLES, DatasetConfig, check_mapping, load_config
 from helpers.data.events import EventSource, open_events
 from helpers.data.tables import SPECS
@@ -64,10 +64,19 @@ class Dataset:
 
 
 def load_dataset(dataset: str | Path, as_of: str) -> Dataset:
+    """The dataset as of ``as_of``, every table checked against the contract (or a clear error naming the
+    file, column and rows), its notes said as warnings. Checked once per files, day and code (``cache``)."""
     day = parse_as_of(as_of)  # strictly YYYY-MM-DD, checked before any table is read
     root = paths.dataset_dir(dataset)
     if not root.is_dir():
         raise DataContractError(f"{root}: dataset folder not found")
+    ds = cache.remembered(root, day, lambda: _checked(root, day))
+    for n in ds.notes:
+        warnings.warn(n, DataContractWarning, stacklevel=2)
+    return ds
+
+
+def _checked(root: Path, day: pd.Timestamp) -> Dataset:
     config = load_config(root / "dataset.yaml")
     notes: list[str] = []
     files = {t: f for t in TABLES if (f := _locate(root, t, config)) is not None}
@@ -83,8 +92,6 @@ def load_dataset(dataset: str | Path, as_of: str) -> Dataset:
     as_of_ts = _check_as_of(day, events, files["events"])
     events = events.until(cutoff(as_of_ts))  # from here on, nothing after as_of: counts, last event
     notes += events.notes + _taxonomy_notes(config, events, files["events"])
-    for n in notes:
-        warnings.warn(n, DataContractWarning, stacklevel=2)
     cut = cutoff(as_of_ts)
     known = cut_table("subscriptions", tables["subscriptions"], cut)  # decided on what as_of knew
     convention, assumed = subscriptions.end_date_convention(known, config.billing.end_date)
