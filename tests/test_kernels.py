@@ -11,7 +11,7 @@ from helpers.run import KERNEL_ARGUMENTS
 
 PROBE = """import sys
 names = sorted(name for name in globals() if not name.startswith("_"))
-print(names, "email.mime.text" in sys.modules)"""
+print(names, "nbformat" in sys.modules, "email.mime.text" in sys.modules)"""
 
 
 def _notebook(folder):
@@ -39,11 +39,12 @@ def test_a_warm_kernel_runs_a_notebook_as_a_fresh_one_does_with_its_imports_done
     warm = pm.execute_notebook(nb, tmp_path / "warm.ipynb", kernel_name="python3", progress_bar=False, km=kernel)
     kernel.close()
     kernel.reap()
-    (cold_names, cold_ready), (warm_names, warm_ready) = (
-        nbformat.reads(nbformat.writes(out), as_version=4).cells[0].outputs[0].text.rsplit(" ", 1)
+    (cold_names, cold_runner, cold_ready), (warm_names, warm_runner, warm_ready) = (
+        nbformat.reads(nbformat.writes(out), as_version=4).cells[0].outputs[0].text.rsplit(" ", 2)
         for out in (cold, warm)
     )
     assert cold_ready.strip() == "False" and warm_ready.strip() == "True"  # imported before the first cell
+    assert warm_runner == cold_runner == "False"  # and nothing else: not the runner's own modules
     assert warm_names == cold_names and "text" not in warm_names  # nothing bound in the notebook's namespace
     assert [c.execution_count for c in warm.cells] == [c.execution_count for c in cold.cells] == [1, 2, 3]
     assert not psutil.pid_exists(pid)  # ended and reaped

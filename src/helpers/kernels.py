@@ -11,7 +11,6 @@ nothing is bound in its namespace and nothing is counted in its history.
 from __future__ import annotations
 
 import ast
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +18,9 @@ import nbformat
 from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
+# kernels started ahead. Two would have the kernel after a short notebook ready too, but on two cores
+# three busy processes slow the running notebook by more (the sample's month: 75 s with one, 77 with two)
+AHEAD = 1
 # nbclient's own argument when it starts a kernel: no history file for an unattended run
 IN_MEMORY_HISTORY = "--HistoryManager.hist_file=:memory:"
 
@@ -50,7 +52,7 @@ class WarmKernel(AsyncKernelManager):
 def start(nb: Path, env: dict[str, str], arguments: list[str]) -> WarmKernel:
     """A python3 kernel in ``nb``'s folder with ``env``, importing what ``nb`` imports as it starts
     (IPython's ``exec_lines``): papermill's first request is answered when the imports are done."""
-    preload = f"__import__('helpers.kernels').kernels.preload({','.join(imports(nb))!r})"
+    preload = f"__import__('helpers.preload').preload.modules({','.join(imports(nb))!r})"
     km = WarmKernel(kernel_name="python3")
     launch = [*arguments, IN_MEMORY_HISTORY, f"--IPKernelApp.exec_lines={preload}"]
     run_sync(km.start_kernel)(extra_arguments=launch, cwd=str(nb.parent), env=env)
@@ -59,7 +61,7 @@ def start(nb: Path, env: dict[str, str], arguments: list[str]) -> WarmKernel:
 
 def imports(nb: Path) -> list[str]:
     """The modules ``nb``'s code cells import, in order (``from a import b``: ``a.b``, which may be a
-    module or a name in ``a``; ``preload`` tries both)."""
+    module or a name in ``a``; ``helpers.preload`` tries both)."""
     found: list[str] = []
     for cell in nbformat.read(nb, as_version=4).cells:
         if cell.cell_type != "code":
@@ -76,21 +78,6 @@ def imports(nb: Path) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def preload(modules: str) -> None:
-    """In the kernel: import each module of the comma-separated ``modules`` (or, for a name, its
-    parent). A module that fails to import is left alone here: the notebook's own import cell raises
-    it, on the page, where it belongs."""
-    for name in modules.split(","):
-        for candidate in (name, name.rpartition(".")[0]):
-            try:
-                importlib.import_module(candidate)
-                break
-            except ModuleNotFoundError:
-                continue
-            except Exception:
-                break
-
-
 class Relay:
     """The kernels of a series of notebooks, as a context: handing out one notebook's kernel starts the
     next one's. Leaving it (at the end, on an error or Ctrl-C) ends every kernel it started."""
@@ -101,10 +88,10 @@ class Relay:
         self.ended: list[WarmKernel] = []
 
     def take(self, nb: Path) -> WarmKernel:
-        """``nb``'s kernel (started ahead, or now); the next notebook's starts meanwhile."""
+        """``nb``'s kernel (started ahead, or now); the next ``AHEAD`` notebooks' start meanwhile."""
         kernel = self.ahead.pop(nb, None) or self._start(nb)
-        following = self.notebooks[self.notebooks.index(nb) + 1 :][:1]
-        self.ahead.update({n: self._start(n) for n in following})
+        following = self.notebooks[self.notebooks.index(nb) + 1 :][:AHEAD]
+        self.ahead.update({n: self._start(n) for n in following if n not in self.ahead})
         return kernel
 
     def done(self, kernel: WarmKernel) -> None:
