@@ -24,6 +24,7 @@ import platform
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -304,10 +305,12 @@ def _execute(source, params, record, tmp: Path, out: Path, notebooks_dir, progre
     series = notebooks(notebooks_dir)
     status = StatusLine(len(series), enabled=progress)
     try:
-        execute_series(series, source, params, tmp, record, status)
-        _show_final_paths(tmp, out)
-        skipped = {n["notebook"]: n["reason"] for n in record["notebooks"] if n["status"] == "skipped"}
-        report.render(tmp, skipped=skipped, about=about)
+        with ThreadPoolExecutor(1) as pager:  # each page is made while the next notebook runs
+            pages = []
+            finished = lambda copy: pages.append(pager.submit(_page, copy, tmp, out))
+            execute_series(series, source, params, tmp, record, status, finished=finished)
+            skipped = {n["notebook"]: n["reason"] for n in record["notebooks"] if n["status"] == "skipped"}
+            report.render(tmp, skipped=skipped, about=about, pages=[page.result() for page in pages])
         _finish(tmp, record, "ok")
         _swap_into_place(tmp, out)
     except RunFailed as exc:
@@ -324,10 +327,13 @@ def _execute(source, params, record, tmp: Path, out: Path, notebooks_dir, progre
     return out
 
 
-def execute_series(series: list[Path], source, params: dict, folder: Path, record: dict, status: StatusLine, save=None):
+def execute_series(
+    series: list[Path], source, params: dict, folder: Path, record: dict, status: StatusLine, save=None, finished=None
+):
     """Each notebook of ``series`` in order into ``folder`` (its executed copy in ``folder/notebooks``), or
-    skipped saying why (``skip_reason``), each appended to ``record["notebooks"]``, ``save(record)`` after
-    each. A failing notebook is recorded and raises ``RunFailed`` naming it, the cell and the error.
+    skipped saying why (``skip_reason``), each appended to ``record["notebooks"]``, ``save(record)`` and
+    ``finished(executed copy)`` after each that ran. A failing notebook is recorded and raises ``RunFailed``
+    naming it, the cell and the error.
     While a notebook runs, the next one's kernel starts and imports (``helpers.kernels``)."""
     reasons = [skip_reason(nb, source) for nb in series]
     runnable = [nb for nb, reason in zip(series, reasons) if not reason]
@@ -365,6 +371,8 @@ def execute_series(series: list[Path], source, params: dict, folder: Path, recor
             del record["running"]
             if save is not None:
                 save(record)
+            if finished is not None:
+                finished(folder / "notebooks" / nb.name)
 
 
 def _execute_one(nb: Path, executed: Path, parameters: dict, status: StatusLine, kernel) -> None:
@@ -386,19 +394,24 @@ def _execute_one(nb: Path, executed: Path, parameters: dict, status: StatusLine,
     )
 
 
-def _show_final_paths(tmp: Path, out: Path) -> None:
-    """The executed copies name the run folder they end up in, not the temporary one they ran in
+def _page(copy: Path, tmp: Path, out: Path) -> dict:
+    """A finished notebook's page: its executed copy made to name the final folder, then as HTML."""
+    _show_final_path(copy, tmp, out)
+    return report.notebook_page(tmp, copy)
+
+
+def _show_final_path(copy: Path, tmp: Path, out: Path) -> None:
+    """The executed copy names the run folder it ends up in, not the temporary one it ran in
     (papermill's parameters cell and metadata; artifacts and pages never hold the path)."""
-    for copy in sorted((tmp / "notebooks").glob("*.ipynb")):
-        nb = nbformat.read(copy, as_version=4)
-        for cell in nb.cells:
-            if "injected-parameters" in cell.metadata.get("tags", []):
-                cell.source = cell.source.replace(str(tmp), str(out))
-        meta = nb.metadata.get("papermill", {})
-        meta["output_path"] = str(meta.get("output_path", "")).replace(str(tmp), str(out))
-        if "run_dir" in meta.get("parameters", {}):
-            meta["parameters"]["run_dir"] = str(out)
-        nbformat.write(nb, copy)
+    nb = nbformat.read(copy, as_version=4)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = cell.source.replace(str(tmp), str(out))
+    meta = nb.metadata.get("papermill", {})
+    meta["output_path"] = str(meta.get("output_path", "")).replace(str(tmp), str(out))
+    if "run_dir" in meta.get("parameters", {}):
+        meta["parameters"]["run_dir"] = str(out)
+    nbformat.write(nb, copy)
 
 
 def _duration(record: dict) -> str:

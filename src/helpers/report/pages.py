@@ -29,11 +29,16 @@ NAV_STYLE = (
 )
 
 
-def render(run_dir: Path, skipped: dict[str, str] | None = None, about: dict | None = None) -> None:
+def render(
+    run_dir: Path, skipped: dict[str, str] | None = None, about: dict | None = None, pages: list[dict] | None = None
+) -> None:
     """The run's pages. ``about`` (source, as_of) heads the contents and the front page; without it they
     read the data contract's. With notebook 13's page facts, index.html is the report's front page and
-    html/csm_actions.html the CSM page (``front``, ``csm_page``)."""
-    pages = [_notebook_page(run_dir, nb) for nb in sorted((run_dir / "notebooks").glob("*.ipynb"))]
+    html/csm_actions.html the CSM page (``front``, ``csm_page``). ``pages``: every executed notebook's
+    ``notebook_page``, when already made (the runner makes each as the next notebook runs)."""
+    if pages is None:
+        pages = [notebook_page(run_dir, nb) for nb in sorted((run_dir / "notebooks").glob("*.ipynb"))]
+    pages = list(pages)
     # The executive pages (code hidden) lead; the method's notebooks follow in order.
     pages.sort(key=lambda p: (not p["executive"], p["stem"]))
     facts = front.facts(run_dir)
@@ -125,7 +130,8 @@ def _validation_section(run_dir: Path, stem: str | None) -> str:
     )
 
 
-def _notebook_page(run_dir: Path, nb_path: Path) -> dict:
+def notebook_page(run_dir: Path, nb_path: Path) -> dict:
+    """An executed notebook as ``html/<stem>.html``; returns what the contents and front page need of it."""
     nb = nbformat.read(nb_path, as_version=4)
     hide = bool(nb.metadata.get("workbook", {}).get("hide_code"))
     exporter = HTMLExporter(exclude_input=hide, exclude_input_prompt=True, exclude_output_prompt=True)
