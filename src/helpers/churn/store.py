@@ -15,8 +15,6 @@ import re
 import zipfile
 from pathlib import Path
 
-import skops.io as sio
-
 SCHEMA = "workbook.churn_model/1"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
@@ -24,6 +22,8 @@ TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
 
 def save(model, card: dict, card_path: Path) -> dict:
     """Write the card (NAME.json) and the model beside it (NAME.skops); returns the card with its id."""
+    import skops.io as sio  # here, not on import: a second of the churn notebook's start
+
     card_path = Path(card_path)
     model_path = card_path.with_suffix(".skops")
     data = _deterministic(sio.dumps(model))
@@ -44,6 +44,8 @@ def load(card_path: str | Path):
         raise ValueError(
             f"{card['model_file']}: contents do not match the card's id {card['id']}; expected the file written with it"
         )
+    import skops.io as sio
+
     untrusted = sio.get_untrusted_types(data=data)
     foreign = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
     if foreign:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pandera.pandas as pa
 
 from helpers import paths
 from helpers.data import cache, fallbacks, subscriptions
@@ -177,9 +176,11 @@ def _validate(table: str, df: pd.DataFrame, path: Path) -> pd.DataFrame:
             f"{path.name}: missing required column '{missing[0]}' (found: {', '.join(df.columns)}); "
             f"map your name for it in dataset.yaml under tables.{table}.columns"
         )
+    from pandera.errors import SchemaErrors  # here: a dataset read back from the cache never needs pandera
+
     try:
         spec.schema(df.columns).validate(df, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except SchemaErrors as exc:
         raise DataContractError(_describe_failure(exc.failure_cases, df, path, spec)) from None
     typed = df.copy()
     for col, kind in spec.kinds(df.columns).items():

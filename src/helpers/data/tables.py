@@ -8,11 +8,14 @@ Each column kind knows its checks, its conversion, and how to say what it expect
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from helpers.data.events import EPOCH_MS_ABOVE
+
+if TYPE_CHECKING:  # imported where a table is checked: a dataset read back from the cache never needs it
+    import pandera.pandas as pa
 
 TRUE, FALSE = {"true", "yes", "y", "1", "t"}, {"false", "no", "n", "0", "f"}
 
@@ -66,6 +69,8 @@ class Date(Kind):
     expected: str = "an ISO date or timestamp such as 2026-01-31 or 2026-01-31 14:05:00"
 
     def checks(self):
+        import pandera.pandas as pa
+
         return [pa.Check(lambda s: parse_timestamps(s).notna() | s.isna(), error=self.expected)]
 
     def convert(self, s):
@@ -97,6 +102,8 @@ class Number(Kind):
                 good &= x == x.round()
             return good | s.isna()
 
+        import pandera.pandas as pa
+
         return [pa.Check(ok, error=self.describe())]
 
     def convert(self, s):
@@ -113,6 +120,8 @@ class Choice(Kind):
         return "one of " + " / ".join(self.values)
 
     def checks(self):
+        import pandera.pandas as pa
+
         allowed = set(self.values)
         return [pa.Check(lambda s: s.str.strip().str.lower().isin(allowed) | s.isna(), error=self.describe())]
 
@@ -125,6 +134,8 @@ class Flag(Kind):
     expected: str = "true/false or yes/no"
 
     def checks(self):
+        import pandera.pandas as pa
+
         return [pa.Check(lambda s: s.str.strip().str.lower().isin(TRUE | FALSE) | s.isna(), error=self.expected)]
 
     def convert(self, s):
@@ -155,6 +166,8 @@ class TableSpec:
         return {c: k for c, k in {**named, **extra}.items() if c in columns}
 
     def schema(self, columns) -> pa.DataFrameSchema:
+        import pandera.pandas as pa
+
         cols = {
             c: pa.Column(str, checks=k.checks(), nullable=k.nullable, unique=(c == self.key), required=True)
             for c, k in self.kinds(columns).items()
