@@ -2,7 +2,9 @@
 to a file (even one that keeps its size) is checked again, never served stale."""
 
 import warnings
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from helpers.data import cache, contract
@@ -54,3 +56,24 @@ def test_an_unreadable_entry_is_checked_again_and_replaced(tiny_copy, remembered
     entry.write_bytes(b"cut short")
     again, _ = _load(tiny_copy)
     assert again.tables["users"].equals(first.tables["users"]) and entry.read_bytes() != b"cut short"
+
+
+def test_a_partitioned_event_log_is_keyed_by_its_files_sizes_and_a_change_is_seen(
+    tiny_copy, remembered_in, monkeypatch
+):
+    events = pd.read_parquet(tiny_copy / "events.parquet")
+    (tiny_copy / "events.parquet").unlink()
+    (tiny_copy / "events").mkdir()
+    yaml = tiny_copy / "dataset.yaml"
+    yaml.write_text(yaml.read_text().replace("events.parquet", "events"))
+    events.to_parquet(tiny_copy / "events" / "part-0.parquet")
+    first, _ = _load(tiny_copy)
+    events.iloc[: len(events) // 2].to_parquet(tiny_copy / "events" / "part-0.parquet")  # half the log
+    again, _ = _load(tiny_copy)
+    assert first.events.n_rows == len(events) and again.events.n_rows < first.events.n_rows
+    assert len(list(remembered_in.glob("*.pickle"))) == 2
+    read = []
+    original = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path) or original(path))
+    cache.key(tiny_copy, pd.Timestamp("2026-10-31"))
+    assert read and not [p for p in read if "events" in p.parts]  # the log's files are never read to key it

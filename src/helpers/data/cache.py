@@ -3,9 +3,10 @@ and on 100 million events the data contract's checks take seconds each time. The
 result; a later one with the same files, the same ``dataset.yaml``, the same day and the same checking
 code reads it back instead of checking again.
 
-The key is what the result depends on: each file's content (its size and modification time for a
-file over ``HASHED_UP_TO``, which is the event log, re-read in full only when it changes), the day, and
-the source of ``helpers.data``. Anything else changed is a different key, so a stale entry is never
+The key is what the result depends on: each table file's content and ``dataset.yaml``'s, the day, and
+the source of ``helpers.data``. The event log is keyed by each file's size and modification time (a
+file over ``HASHED_UP_TO``, or any file in a subfolder: a partitioned log may hold terabytes, and
+reading it all to decide whether to read it would defeat the point). Anything else changed is a different key, so a stale entry is never
 read; entries beyond the newest ``KEPT`` are removed. The folder is ``WORKBOOK_CACHE``, else
 ``reports/.cache`` (git-ignored). Entries are pickles this code wrote itself, never shared.
 """
@@ -48,7 +49,7 @@ def key(root: Path, day: pd.Timestamp) -> str:
     for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
         stat = path.stat()
         digest.update(f"{path.relative_to(root)}\n{stat.st_size}\n".encode())
-        if stat.st_size > HASHED_UP_TO:
+        if stat.st_size > HASHED_UP_TO or path.parent != root:  # the event log, or a partitioned table
             digest.update(f"{stat.st_mtime_ns}\n".encode())
         else:
             digest.update(hashlib.sha256(path.read_bytes()).digest())
