@@ -53,3 +53,21 @@ def test_no_dates_give_the_columns_and_no_rows(tiny):
     empty = usage.at_dates(ds, [])
     assert empty.empty and {"activity_coefficient", "dau_mau", "days_since_active"} <= set(empty.columns)
     assert snapshots.history(ds.at(pd.Timestamp("2024-01-15")), None, 90).empty  # nothing closed yet
+
+
+def test_today_is_one_table_for_the_health_score_and_the_churn_model(june_run):
+    """Notebook 09 computes today's accounts once, from notebook 07's tags, and notebook 10 predicts for
+    that table. Past snapshots tag users from the expert model itself (``snapshots.at``): today's table
+    must be the one that path gives, or the churn model would score other features than it learned."""
+    from helpers import artifacts, paths
+    from helpers.expert import model as expert_model
+    from helpers.health import inputs as health_inputs
+
+    ds = load_dataset(paths.bundled("tiny"), "2026-06-30")
+    config, _ = health_inputs.config_for(ds)
+    assert artifacts.path(june_run, "account_features.parquet").exists()  # kept by notebook 09
+    kept = snapshots.current(ds, config, june_run).sort_values("account_id", ignore_index=True)
+    fresh = snapshots.at(ds, ds.as_of, config, expert_model.for_run(ds, june_run))
+    fresh = fresh.sort_values("account_id", ignore_index=True)[kept.columns]
+    assert len(kept) > 20 and "expert_share" in kept and kept.expert_share.notna().any()
+    pd.testing.assert_frame_equal(kept, fresh, check_dtype=False)

@@ -31,6 +31,8 @@ REGISTRY = {
             "alert_changes.csv",
             "account_snapshots.parquet",
             "account_snapshots.json",
+            "account_features.parquet",
+            "account_features.json",
             "health_backtest.json",
             "health_backtest_tiers.csv",
             "health_weight_suggestions.csv",

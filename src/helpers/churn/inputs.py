@@ -17,7 +17,6 @@ from helpers import artifacts, paths
 from helpers.churn import history as churn_data
 from helpers.churn import model as churn_model
 from helpers.data import contract, flat_table
-from helpers.expert import model as expert_model
 from helpers.health import config as health_config
 from helpers.health import inputs as health_inputs
 from helpers.health import snapshots
@@ -79,7 +78,7 @@ def load(
     history = churn_data.history(ds, config, run_dir, horizon, progress)
     holdout = churn_data.holdout_snapshots(plan, holdout_months)
     split = churn_model.time_split(history, horizon, ds.config.churn.grace_days, holdout, holdout_share, seed)
-    current = snapshots.at(ds, ds.as_of, config, expert_model.for_run(ds, run_dir))
+    current = snapshots.current(ds, config, run_dir)  # the accounts notebook 09 scored, one table
     features = churn_model.feature_columns(split.train)
     segments = sorted(history.segment.dropna().unique()) if "segment" in history else []
     return ChurnProblem(

@@ -14,9 +14,8 @@ import pandas as pd
 from helpers import paths
 from helpers.data import contract, flat_table
 from helpers.errors import ConfigError, DataContractError
-from helpers.expert import tagging
 from helpers.health import config as health_config
-from helpers.health import features as account_features
+from helpers.health import snapshots
 
 DEFAULT_CONFIG = health_config.DEFAULT_CONFIG
 
@@ -44,7 +43,7 @@ def load(
         return flat(account_table, config_path, id_column)
     ds = contract.load_dataset(dataset, as_of)
     config, source = config_for(ds, config_path)
-    return HealthInputs(account_features.snapshot(ds, tagging.for_run(ds, run_dir)), config, "dataset", ds, source)
+    return HealthInputs(snapshots.today(ds, run_dir), config, "dataset", ds, source)
 
 
 def config_for(ds: contract.Dataset, config_path: str = "") -> tuple[health_config.HealthConfig, str]:

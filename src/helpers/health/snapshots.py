@@ -9,7 +9,8 @@ period after it closed before as_of.
 
 The history of closed month-end snapshots is computed once per run and cached in the run
 folder (``account_snapshots.parquet``, keyed by what it was computed from), so notebook 10
-reuses notebook 09's, and a notebook run alone builds it once.
+reuses notebook 09's, and a notebook run alone builds it once. So is today's (``today``): the
+accounts notebook 09 scores are the accounts notebook 10 predicts for, one table.
 """
 
 from __future__ import annotations
@@ -155,12 +156,41 @@ def cached_history(
     return table
 
 
+def today(ds: Dataset, run_dir: str | Path) -> pd.DataFrame:
+    """Every paying account's features on as_of, expert share from the run's tags (notebook 07's), computed
+    once per run and kept in the run folder (``account_features.parquet``, keyed by the data and the tags):
+    notebook 09 scores it and notebook 10 predicts for it. ``at(ds, ds.as_of, ...)``, which tags users
+    from the expert model itself, gives the same table (tested): this is the cheaper way to it."""
+    tags = tagging.for_run(ds, run_dir)
+    key = {"dataset": _fingerprint(ds), "as_of": str(ds.as_of.date()), "tags": _hash([tags])}
+    where, stamp = artifacts.path(run_dir, "account_features.parquet"), artifacts.path(run_dir, "account_features.json")
+    if where.exists() and stamp.exists() and json.loads(stamp.read_text()) == key:
+        return pd.read_parquet(where)
+    table = account_features.snapshot(ds, tags)
+    artifacts.write_parquet(table, run_dir, "account_features.parquet")
+    artifacts.write_json(key, run_dir, "account_features.json")
+    return table
+
+
+def current(ds: Dataset, config: HealthConfig, run_dir: str | Path) -> pd.DataFrame:
+    """``today``'s accounts with their health score beside their features, as a past snapshot has them."""
+    features = today(ds, run_dir)
+    return scored(features, config) if len(features) else features
+
+
+def _fingerprint(ds: Dataset) -> str:
+    """The dataset by its small tables as of as_of (never the path, nor rows after as_of)."""
+    return _hash([ds.tables[t] for t in sorted(ds.tables)])
+
+
+def _hash(tables: list[pd.DataFrame]) -> str:
+    rows = b"".join(pd.util.hash_pandas_object(t, index=False).to_numpy().tobytes() for t in tables)
+    return hashlib.sha256(rows).hexdigest()[:12]
+
+
 def _key(ds: Dataset, config: HealthConfig, model, horizon_days: int) -> dict:
-    # the dataset by its small tables as of as_of (never the path, nor rows after as_of)
-    seen = [ds.tables[t] for t in sorted(ds.tables)]
-    rows = b"".join(pd.util.hash_pandas_object(t, index=False).to_numpy().tobytes() for t in seen)
     return {
-        "dataset": hashlib.sha256(rows).hexdigest()[:12],
+        "dataset": _fingerprint(ds),
         "as_of": str(ds.as_of.date()),
         "horizon_days": horizon_days,
         "health_config": hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:12],
