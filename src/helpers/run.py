@@ -130,7 +130,7 @@ MODEL_SOURCES = ("train", "previous", "auto")  # model_source's words (helpers.e
 AS_EXPORTED = "as exported"  # a flat run's as_of label when none is given: the table as it is, no cut
 
 
-# The kernels' own log (a TCP warning at every start, a KeyboardInterrupt line at every shutdown) is
+# The kernels' own log (a TCP warning at every start) is
 # noise on a good run; their stderr stays the runner's, so a long step's bar reaches the terminal
 # (helpers.progress) instead of the report's page.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--IPKernelApp.capture_fd_output=False"]
