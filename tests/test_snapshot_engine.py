@@ -55,6 +55,23 @@ def test_no_dates_give_the_columns_and_no_rows(tiny):
     assert snapshots.history(ds.at(pd.Timestamp("2024-01-15")), None, 90).empty  # nothing closed yet
 
 
+def test_the_run_folders_snapshot_caches_see_the_event_log(tiny_copy):
+    """account_snapshots and account_features are reused when their key matches: a log changed before
+    as_of must change it (else last month's features come back), rows after as_of must not."""
+    import duckdb
+
+    events = tiny_copy / "events.parquet"
+    key = snapshots._fingerprint(load_dataset(tiny_copy, "2026-06-30"))
+
+    def keep(where: str) -> str:
+        duckdb.sql(f"COPY (SELECT * FROM read_parquet('{events}') WHERE {where}) TO '{events}.new' (FORMAT parquet)")
+        events.with_suffix(".parquet.new").replace(events)
+        return snapshots._fingerprint(load_dataset(tiny_copy, "2026-06-30"))
+
+    assert keep("timestamp < TIMESTAMP '2026-09-01'") == key  # later rows gone: the same as of June
+    assert keep("NOT (event = 'login' AND timestamp BETWEEN '2026-05-01' AND '2026-05-02')") != key
+
+
 def test_today_is_one_table_for_the_health_score_and_the_churn_model(june_run):
     """Notebook 09 computes today's accounts once, from notebook 07's tags, and notebook 10 predicts for
     that table. Past snapshots tag users from the expert model itself (``snapshots.at``): today's table

@@ -179,13 +179,15 @@ def current(ds: Dataset, config: HealthConfig, run_dir: str | Path) -> pd.DataFr
 
 
 def _fingerprint(ds: Dataset) -> str:
-    """The dataset by its small tables as of as_of (never the path, nor rows after as_of)."""
-    return _hash([ds.tables[t] for t in sorted(ds.tables)])
+    """The dataset as a run on as_of sees it: its small tables and what the event log holds before the
+    cutoff (events per code, first and last), never the path nor rows after as_of."""
+    log = {"events": ds.events.event_counts, "first": str(ds.events.first), "last": str(ds.events.last)}
+    return _hash([ds.tables[t] for t in sorted(ds.tables)], json.dumps(log, sort_keys=True).encode())
 
 
-def _hash(tables: list[pd.DataFrame]) -> str:
+def _hash(tables: list[pd.DataFrame], more: bytes = b"") -> str:
     rows = b"".join(pd.util.hash_pandas_object(t, index=False).to_numpy().tobytes() for t in tables)
-    return hashlib.sha256(rows).hexdigest()[:12]
+    return hashlib.sha256(rows + more).hexdigest()[:12]
 
 
 def _key(ds: Dataset, config: HealthConfig, model, horizon_days: int) -> dict:
