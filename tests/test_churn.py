@@ -175,6 +175,51 @@ def test_model_store_is_deterministic_and_refuses_a_changed_file(tmp_path):
         model_store.load(tmp_path / "churn_model.json")
 
 
+@pytest.mark.parametrize("method", ["sigmoid", "isotonic"])
+def test_calibration_from_the_comparison_is_what_sklearn_fits(method, tmp_path):
+    """The chosen model and its out-of-fold scores (``compare``) give CalibratedClassifierCV's model exactly,
+    without refitting a fold; and it survives the store (its own types trusted, nothing else)."""
+    from sklearn.calibration import CalibratedClassifierCV
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.normal(size=(600, 4)), columns=list("abcd"))
+    y = pd.Series(X.a + rng.normal(size=600) > 1.2)
+    X_new = pd.DataFrame(rng.normal(size=(200, 4)), columns=list("abcd"))
+    splits = churn_model.folds(y, pd.Series(np.arange(600) // 3), seed=1)
+    _, scores, fitted = churn_model.compare(X, y, splits, seed=1)
+    for name in ("logistic regression", "gradient boosting"):
+        model, said = churn_model.calibrated(fitted[name], scores[name], y, method)
+        reference = CalibratedClassifierCV(churn_model.candidates(1)[name], method=method, cv=splits, ensemble=False)
+        assert said == method
+        np.testing.assert_array_equal(model.predict_proba(X_new), reference.fit(X, y).predict_proba(X_new))
+        np.testing.assert_array_equal(model.predict(X_new), reference.predict(X_new))
+    model_store.save(model, {}, tmp_path / "churn_model.json")
+    loaded, _ = model_store.load(tmp_path / "churn_model.json")
+    np.testing.assert_array_equal(loaded.predict_proba(X_new), model.predict_proba(X_new))
+    assert churn_model.calibration_method(y) == "sigmoid"  # auto: fewer than 200 churners
+
+
+def test_importance_past_its_row_cap_reads_a_stratified_sample_and_says_so():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(3_000, 3)), columns=["signal", "noise", "other"])
+    y = pd.Series(X.signal + rng.normal(scale=0.5, size=3_000) > 1.5)  # about 7 % churn
+    model = LogisticRegression().fit(X, y)
+    whole, note = churn_explain.importance(model, X, y, seed=1)
+    assert (
+        note == f"measured on all 3,000 rows the model is judged on ({int(y.sum()):,} churned), 5 shuffles per feature"
+    )
+    capped, note = churn_explain.importance(model, X, y, seed=1, max_rows=1_000)
+    churned = round(1_000 * y.mean())
+    assert note == (
+        f"measured on a stratified sample of 1,000 of the 3,000 rows the model is judged on ({churned} churned), "
+        "5 shuffles per feature"
+    )
+    assert capped.feature.iloc[0] == whole.feature.iloc[0] == "signal"
+    assert capped.equals(churn_explain.importance(model, X, y, seed=1, max_rows=1_000)[0])  # seeded
+
+
 def test_validation_figures_by_hand():
     y = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 1], bool)
     p = np.array([0.9, 0.8, 0.7, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2])

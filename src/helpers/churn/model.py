@@ -188,23 +188,36 @@ def folds(y: pd.Series, groups: pd.Series | None, seed: int, k: int = 5) -> list
     return list(StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y, groups))
 
 
-def out_of_fold(model, X: pd.DataFrame, y: pd.Series, splits: list) -> np.ndarray:
+def score(model, X: pd.DataFrame) -> np.ndarray:
+    """What calibration maps: the model's decision function where it has one (log-odds), else its churn
+    probability; scikit-learn's own choice (``CalibratedClassifierCV``), made in this one place."""
+    if hasattr(model, "decision_function"):
+        return model.decision_function(X)
+    return model.predict_proba(X)[:, 1]
+
+
+def out_of_fold(model, X: pd.DataFrame, y: pd.Series, splits: list) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's churn probability and ``score`` from the fold that did not train on it, one fit per fold."""
     from sklearn.base import clone
 
-    p = np.full(len(y), np.nan)
+    probability, scores = np.full(len(y), np.nan), np.full(len(y), np.nan)
     for fit_idx, pred_idx in splits:
-        p[pred_idx] = clone(model).fit(X.iloc[fit_idx], y.iloc[fit_idx]).predict_proba(X.iloc[pred_idx])[:, 1]
-    return p
+        fold = clone(model).fit(X.iloc[fit_idx], y.iloc[fit_idx])
+        probability[pred_idx] = fold.predict_proba(X.iloc[pred_idx])[:, 1]
+        scores[pred_idx] = score(fold, X.iloc[pred_idx])
+    return probability, scores
 
 
 def compare(
     X: pd.DataFrame, y: pd.Series, splits: list, seed: int, X_test=None, y_test=None
-) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict]:
     """Each candidate's validation AUC, PR-AUC and Brier (out of fold); test AUC shown, never used to choose
-    (none without a test set: None or no rows). Also each candidate's out-of-fold scores (``oof_calibrated``)."""
-    rows, scores = [], {}
+    (none without a test set: None or no rows). Also each candidate's out-of-fold scores (``score``) and the
+    candidate fitted on every row: ``calibrated`` makes the chosen one's probabilities from these two."""
+    rows, scores, fitted = [], {}, {}
     for name, model in candidates(seed).items():
-        p = scores[name] = out_of_fold(model, X, y, splits)
+        p, scores[name] = out_of_fold(model, X, y, splits)
+        fitted[name] = model.fit(X, y)
         row = {
             "model": name,
             "validation_auc": roc_auc_score(y, p),
@@ -212,9 +225,9 @@ def compare(
             "validation_brier_uncalibrated": brier_score_loss(y, p),
         }
         if X_test is not None and len(X_test):
-            row["test_auc"] = roc_auc_score(y_test, model.fit(X, y).predict_proba(X_test)[:, 1])
+            row["test_auc"] = roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])
         rows.append(row)
-    return pd.DataFrame(rows).round(4), scores
+    return pd.DataFrame(rows).round(4), scores, fitted
 
 
 def choose(comparison: pd.DataFrame) -> tuple[str, str]:
@@ -231,16 +244,28 @@ def choose(comparison: pd.DataFrame) -> tuple[str, str]:
     raise AssertionError("unreachable: the best model is within the margin of itself")
 
 
-def calibrated(name: str, X: pd.DataFrame, y: pd.Series, splits: list, seed: int, method: str = "auto"):
-    """The chosen model fitted on every training row, its scores mapped to probabilities by a calibrator
-    fitted on out-of-fold scores (isotonic with enough churners, else Platt/sigmoid).
+def calibration_method(y: pd.Series, method: str = "auto") -> str:
+    """Isotonic with enough churners to fit a step function, else Platt's sigmoid; or the method asked for."""
+    return ("isotonic" if y.sum() >= 200 else "sigmoid") if method == "auto" else method
 
-    One model, not the average of one per fold (``ensemble=False``): it predicts five times faster, which
-    permutation importance and every driver need, at the same AUC (sample holdout 0.904 against 0.903)."""
-    if method == "auto":
-        method = "isotonic" if y.sum() >= 200 else "sigmoid"
-    model = CalibratedClassifierCV(candidates(seed)[name], method=method, cv=splits, ensemble=False)
-    return model.fit(X, y), method
+
+def calibrated(model, scores: np.ndarray, y: pd.Series, method: str = "auto") -> tuple[ScoreCalibrated, str]:
+    """The chosen model, fitted on every training row (``compare``), with its scores mapped to probabilities
+    by a calibrator fitted on its out-of-fold scores (``calibration_method``).
+
+    This is what ``CalibratedClassifierCV(model, cv=splits, ensemble=False)`` fits, to the last bit (a test
+    holds them equal), without refitting the folds ``compare`` already fitted. One model, not the average of
+    one per fold: it predicts five times faster, which permutation importance and every driver need, at the
+    same AUC (sample holdout 0.904 against 0.903)."""
+    method = calibration_method(y, method)
+    return ScoreCalibrated(model, _score_calibrator(scores, y, method)), method
+
+
+def _score_calibrator(scores: np.ndarray, y: pd.Series, method: str) -> CalibratedClassifierCV:
+    """The calibrator of ``scores`` (one per row of y): the frozen scores are only mapped, so cv splits
+    nothing that is fitted and the map is fitted on every row."""
+    calibrator = CalibratedClassifierCV(FrozenEstimator(_Scores()), method=method, cv=2)
+    return calibrator.fit(np.asarray(scores, float).reshape(-1, 1), y)
 
 
 def oof_calibrated(scores: np.ndarray, y: pd.Series, splits: list, method: str) -> np.ndarray:
@@ -250,15 +275,38 @@ def oof_calibrated(scores: np.ndarray, y: pd.Series, splits: list, method: str) 
     p = np.full(len(y), np.nan)
     column = np.asarray(scores, float).reshape(-1, 1)
     for fit_idx, pred_idx in splits:
-        # the frozen scores are only mapped (cv splits nothing that is fitted): one calibrator on all fit_idx
-        calibrator = CalibratedClassifierCV(FrozenEstimator(_Scores()), method=method, cv=2)
-        p[pred_idx] = calibrator.fit(column[fit_idx], y.iloc[fit_idx]).predict_proba(column[pred_idx])[:, 1]
+        p[pred_idx] = _score_calibrator(column[fit_idx], y.iloc[fit_idx], method).predict_proba(column[pred_idx])[:, 1]
     return p
 
 
+class ScoreCalibrated(ClassifierMixin, BaseEstimator):
+    """A fitted model whose scores (``score``) a fitted calibrator maps to probabilities (``calibrated``).
+    Both parts come fitted together; refitting one without the other would break the map."""
+
+    def __init__(self, model=None, calibrator=None):
+        self.model = model
+        self.calibrator = calibrator
+
+    @property
+    def classes_(self):
+        return self.model.classes_
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    def fit(self, X, y):  # scikit-learn's checks ask for one (permutation importance never refits)
+        raise NotImplementedError("a ScoreCalibrated comes fitted: churn_model.calibrated makes one")
+
+    def predict_proba(self, X):
+        return self.calibrator.predict_proba(score(self.model, X).reshape(-1, 1))
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
 class _Scores(ClassifierMixin, BaseEstimator):
-    """A classifier whose probability is its one input column: lets ``CalibratedClassifierCV`` calibrate
-    scores computed elsewhere (out-of-fold) with exactly the mapping it fits for the model."""
+    """A classifier whose decision function is its one input column: lets ``CalibratedClassifierCV`` calibrate
+    scores computed elsewhere (``score``, out of fold) with exactly the mapping it fits for the model."""
 
     classes_ = np.array([False, True])
 
@@ -268,12 +316,11 @@ class _Scores(ClassifierMixin, BaseEstimator):
     def __sklearn_is_fitted__(self):
         return True  # nothing to learn
 
-    def predict_proba(self, X):
-        s = np.asarray(X, float)[:, 0]
-        return np.column_stack([1 - s, s])
+    def decision_function(self, X):
+        return np.asarray(X, float)[:, 0]
 
-    def predict(self, X):
-        return np.asarray(X, float)[:, 0] >= 0.5
+    def predict(self, X):  # scikit-learn's checks ask for one; calibration never calls it
+        raise NotImplementedError("_Scores only passes scores to a calibrator")
 
 
 def expected_cost(y: np.ndarray, p: np.ndarray, cost_false_alarm: float, cost_missed_churn: float) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from pathlib import Path
 SCHEMA = "workbook.churn_model/1"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+TRUSTED_OWN = ("helpers.churn.model.ScoreCalibrated", "helpers.churn.model._Scores")  # the calibrated model
 
 
 def save(model, card: dict, card_path: Path) -> dict:
@@ -34,7 +35,8 @@ def save(model, card: dict, card_path: Path) -> dict:
 
 
 def load(card_path: str | Path):
-    """The model and its card; refuses another schema, a changed file, or types outside scikit-learn and numpy."""
+    """The model and its card; refuses another schema, a changed file, or types outside scikit-learn, numpy and
+    the churn model's own."""
     card_path = Path(card_path)
     card = json.loads(card_path.read_text())
     if card.get("schema") != SCHEMA:
@@ -47,7 +49,7 @@ def load(card_path: str | Path):
     import skops.io as sio
 
     untrusted = sio.get_untrusted_types(data=data)
-    foreign = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+    foreign = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES) and t not in TRUSTED_OWN]
     if foreign:
         raise ValueError(f"{card['model_file']}: types outside scikit-learn and numpy: {', '.join(foreign)}")
     return sio.loads(data, trusted=untrusted), card
