@@ -143,6 +143,9 @@ def test_a_failing_notebook_names_itself_and_spares_the_last_report(first_run, t
     assert {p: p.read_bytes() for p in good.rglob("*") if p.is_file()} == before
     failed = json.loads((tmp_path / "report.partial" / "run.json").read_text())
     assert failed["status"] == "failed" and failed["notebooks"][-1]["notebook"] == "99_broken.ipynb"
+    # written once, as it failed: the executed copy shows the error where it happened
+    executed = nbformat.read(tmp_path / "report.partial" / "notebooks" / "99_broken.ipynb", as_version=4)
+    assert executed.cells[-1].outputs[0]["evalue"] == "planted failure"
     assert "IPKernelApp" not in capfd.readouterr().err  # the kernels' own log stays out of the terminal
 
 

@@ -391,6 +391,8 @@ def _execute_one(nb: Path, executed: Path, parameters: dict, status: StatusLine,
         engine_name="workbook",
         on_cell=on_cell,
         km=kernel,
+        # written once, when it ends (or fails, with the error): not twice per cell, 4 s of a sample's month
+        request_save_on_cell_execute=False,
     )
 
 
