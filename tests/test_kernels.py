@@ -48,3 +48,20 @@ def test_a_warm_kernel_runs_a_notebook_as_a_fresh_one_does_with_its_imports_done
     assert warm_names == cold_names and "text" not in warm_names  # nothing bound in the notebook's namespace
     assert [c.execution_count for c in warm.cells] == [c.execution_count for c in cold.cells] == [1, 2, 3]
     assert not psutil.pid_exists(pid)  # ended and reaped
+
+
+def test_the_runner_starts_without_compiling_iri_grammars():
+    """jsonschema (through nbformat) would compile rfc3987_syntax's grammars, a second of every run's start:
+    the runner's process never loads it, and notebooks are still validated."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, helpers.run, nbformat, nbformat.validator\n"
+        "nb = nbformat.v4.new_notebook(); nb.cells = [nbformat.v4.new_code_cell('1')]\n"
+        "nbformat.validate(nb)\n"
+        "bad = nbformat.v4.new_notebook(); bad.cells = [{'cell_type': 'code'}]\n"
+        "print(sys.modules.get('rfc3987_syntax'), nbformat.validator.isvalid(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["None", "False"]

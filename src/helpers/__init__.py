@@ -33,6 +33,7 @@ Wilson intervals), ``errors``.
 """
 
 import os
+import sys
 
 # Numeric libraries on one thread: their worker threads spin while they wait, so on a busy 2-core
 # machine gradient boosting and k-means (OpenMP) and L-BFGS (BLAS) ran 5-6x slower, and at the
@@ -41,3 +42,10 @@ import os
 # the user has chosen otherwise.
 for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_threads, "1")
+
+# jsonschema, which nbformat and papermill load, imports rfc3987_syntax when it is installed (jupyterlab
+# brings it), to check the "iri" format no notebook schema uses; that module compiles some 35 grammars
+# as it loads: a second of every run's start (python-jsonschema/jsonschema#1428). Marked missing here,
+# before the runner imports nbformat, jsonschema leaves that one check out, as it does where the
+# package is not installed.
+sys.modules.setdefault("rfc3987_syntax", None)
