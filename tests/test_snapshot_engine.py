@@ -14,6 +14,7 @@ import yaml
 from helpers.data.contract import load_dataset
 from helpers.health import snapshots, usage
 from helpers.measures import engine
+from helpers.paths import bundled
 
 AS_OF = "2026-10-31"
 
@@ -88,3 +89,24 @@ def test_today_is_one_table_for_the_health_score_and_the_churn_model(june_run):
     fresh = fresh.sort_values("account_id", ignore_index=True)[kept.columns]
     assert len(kept) > 20 and "expert_share" in kept and kept.expert_share.notna().any()
     pd.testing.assert_frame_equal(kept, fresh, check_dtype=False)
+
+
+def test_the_history_scored_in_one_call_is_each_snapshot_scored_alone(june_run):
+    """history scores every snapshot in one call, percentiles and segment norms within each snapshot
+    (``score(within="snapshot")``): each snapshot's rows must be what scoring it alone gives, columns and
+    their order included (the churn model reads them in that order)."""
+    from helpers.expert import model as expert_model
+    from helpers.health import inputs as health_inputs
+
+    ds = load_dataset(bundled("tiny"), "2026-06-30")
+    config, _ = health_inputs.config_for(ds)
+    model = expert_model.for_run(ds, june_run)
+    history = snapshots.history(ds, config, 30, model)
+    alone = dict(snapshots.tables(ds, snapshots.closed_dates(ds, 30), config, model))
+    assert history.snapshot.nunique() >= 4 and set(history.snapshot) <= set(alone)
+    for t, part in history.groupby("snapshot"):
+        own = alone[t].columns
+        assert [c for c in history.columns if c in own] == list(own)  # in its order
+        assert part.drop(columns=[*own, "snapshot", "churned"]).isna().all().all()  # other snapshots' columns
+        pd.testing.assert_frame_equal(part[own].reset_index(drop=True), alone[t], check_exact=True, check_dtype=False)
+    assert list(history.columns[-2:]) == ["snapshot", "churned"]

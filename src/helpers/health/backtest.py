@@ -89,8 +89,7 @@ def by_tier(results: pd.DataFrame | None, config: HealthConfig) -> pd.DataFrame:
 
 def rescored(results: pd.DataFrame, config: HealthConfig) -> pd.Series:
     """Each snapshot scored again under another configuration (percentiles stay within their snapshot)."""
-    parts = [health_score.score(g, config).health_score.set_axis(g.index) for _, g in results.groupby("snapshot")]
-    return pd.concat(parts).reindex(results.index)
+    return health_score.score(results, config, within="snapshot").health_score
 
 
 def with_weights(config: HealthConfig, weights: dict[str, float]) -> HealthConfig:

@@ -17,8 +17,9 @@ from helpers.health.config import HealthConfig, Metric
 MAX_DRIVERS = 3
 
 
-def normalise(values: pd.Series, metric: Metric, groups: pd.Series | None = None) -> pd.Series:
-    """0-100 points for each value (missing stays missing)."""
+def normalise(values: pd.Series, metric: Metric, groups: pd.Series | list | None = None) -> pd.Series:
+    """0-100 points for each value (missing stays missing); a percentile is taken within ``groups``
+    (a key, or a list of keys, per value)."""
     n = metric.normalise
     v = pd.to_numeric(values, errors="coerce").astype(float)
     if n.method == "linear":
@@ -35,15 +36,18 @@ def normalise(values: pd.Series, metric: Metric, groups: pd.Series | None = None
     return points.clip(n.floor, n.cap).where(v.notna())
 
 
-def score(table: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
-    """One row per account: health_score, tier, confidence, score_<component>, drivers."""
+def score(table: pd.DataFrame, config: HealthConfig, within: str | None = None) -> pd.DataFrame:
+    """One row per account (per row of ``table``, on its index): health_score, tier, confidence,
+    score_<component>, drivers. ``within`` (a column, such as "snapshot"): each of its values is scored
+    as a table of its own, percentiles and segment norms taken among its rows only."""
     segment = table[config.segment_column] if config.segment_column else pd.Series("all", index=table.index)
+    peers = [segment, table[within]] if within else segment  # whom an account is compared with
     points, shares = {}, {}
     for cname, comp in config.components.items():
         for mname, metric in comp.metrics.items():
             if mname not in table:
                 continue  # absent column: the weights renormalise (and confidence drops)
-            points[(cname, mname)] = normalise(table[mname], metric, segment)
+            points[(cname, mname)] = normalise(table[mname], metric, peers)
     comp_scores = pd.DataFrame(index=table.index)
     confidence = pd.Series(0.0, index=table.index)
     weights = pd.DataFrame(
@@ -74,7 +78,7 @@ def score(table: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
     out["low_confidence"] = out.confidence < config.low_confidence_below
     for cname in comp_scores:
         out[f"score_{cname}"] = comp_scores[cname].round(1)
-    out["drivers"] = drivers(table, points, shares, segment, config)
+    out["drivers"] = drivers(table, points, shares, peers, config)
     return out
 
 
@@ -101,8 +105,9 @@ def tier_of(scores: pd.Series, config: HealthConfig) -> pd.Series:
     return out
 
 
-def drivers(table, points, shares, segment, config: HealthConfig) -> pd.Series:
-    """The sub-metrics that pull each account furthest below its segment's norm, in words.
+def drivers(table, points, shares, peers, config: HealthConfig) -> pd.Series:
+    """The sub-metrics that pull each account furthest below its segment's norm (``peers``: the segment,
+    or the segment and the snapshot), in words.
 
     Pull = the sub-metric's share of the score x (its points - the segment's median points).
     An account with nothing below the norm is described by its strongest pulls upwards. Equal pulls
@@ -112,7 +117,7 @@ def drivers(table, points, shares, segment, config: HealthConfig) -> pd.Series:
         return pd.Series("", index=table.index)
     keys = list(points)
     pulls = np.column_stack(
-        [(shares[k] * (p - p.groupby(segment).transform("median"))).to_numpy(float) for k, p in points.items()]
+        [(shares[k] * (p - p.groupby(peers).transform("median"))).to_numpy(float) for k, p in points.items()]
     )
     below = (pulls < -0.05).any(axis=1)
     # the most negative pulls first, or (nothing below the norm) the most positive; others sort last

@@ -90,9 +90,15 @@ def at(ds: Dataset, t: pd.Timestamp, config: HealthConfig, model=None) -> pd.Dat
 
 
 def tables(ds: Dataset, dates: list[pd.Timestamp], config: HealthConfig, model=None, progress: bool = False):
-    """(t, ``at(ds, t, ...)``) for each date, from one pass over the events for all of them: usage
-    (``usage.at_dates``) and, with an expert model, every user's measures (``compute_at``) are counted
-    for every date at once; only the small tables are cut date by date."""
+    """(t, ``at(ds, t, ...)``) for each date: ``features_at``, scored."""
+    for t, features in features_at(ds, dates, model, progress):
+        yield t, (scored(features, config) if len(features) else features)
+
+
+def features_at(ds: Dataset, dates: list[pd.Timestamp], model=None, progress: bool = False):
+    """(t, every paying account's features on t) for each date, from one pass over the events for all of
+    them: usage (``usage.at_dates``) and, with an expert model, every user's measures (``compute_at``) are
+    counted for every date at once; only the small tables are cut date by date."""
     counted = usage.at_dates(ds, dates)
     # only the measures the model scores: all ~90 for every user and date would not fit in memory at scale
     used = tuple(m["name"] for m in model.measures) if model is not None else ()
@@ -102,13 +108,13 @@ def tables(ds: Dataset, dates: list[pd.Timestamp], config: HealthConfig, model=N
         tags = None
         if measured is not None:
             tags = tagging.tag_users(measured[measured.snapshot == t].drop(columns="snapshot"), model)
-        features = account_features.snapshot(view, tags, usage.on(counted, t))
-        yield t, (scored(features, config) if len(features) else features)
+        yield t, account_features.snapshot(view, tags, usage.on(counted, t))
 
 
-def scored(features: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
-    """The features with the score's columns beside them (the score's own columns win a clash)."""
-    score = health_score.score(features, config)
+def scored(features: pd.DataFrame, config: HealthConfig, score: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The features with the score's columns beside them (the score's own columns win a clash). ``score``:
+    theirs, when it was computed with other snapshots' (``history``)."""
+    score = health_score.score(features, config) if score is None else score
     keep = features.drop(columns=[c for c in score if c in features and c != config.id_column])
     return keep.merge(score, on=config.id_column)
 
@@ -126,16 +132,22 @@ def closed_dates(ds: Dataset, horizon_days: int) -> list[pd.Timestamp]:
 
 
 def history(ds: Dataset, config: HealthConfig, horizon_days: int, model=None, progress: bool = False) -> pd.DataFrame:
-    """One row per account and closed snapshot: the snapshot's features and score, snapshot, churned."""
+    """One row per account and closed snapshot: the snapshot's features and score, snapshot, churned.
+    Every snapshot is scored in one call, each among its own accounts (``score(within="snapshot")``):
+    one call per snapshot took 13 s of 36 snapshots of 10,000 accounts."""
     grace = ds.config.churn.grace_days
     spells = subscriptions.spells(ds.tables["subscriptions"], grace)
+    parts = [(t, f) for t, f in features_at(ds, closed_dates(ds, horizon_days), model, progress) if not f.empty]
+    if not parts:
+        return pd.DataFrame(columns=["account_id", "snapshot", "churned"])
+    together = pd.concat([f.assign(snapshot=t) for t, f in parts], ignore_index=True)
+    scores = health_score.score(together, config, within="snapshot").groupby(together.snapshot)
     rows = []
-    for t, table in tables(ds, closed_dates(ds, horizon_days), config, model, progress):
-        if table.empty:
-            continue
+    for t, features in parts:
+        table = scored(features, config, scores.get_group(t).reset_index(drop=True))
         churned = subscriptions.churned_within(spells, t, horizon_days, ds.as_of, grace)
         rows.append(table.assign(snapshot=t, churned=table.account_id.map(churned).fillna(False).astype(bool)))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["account_id", "snapshot", "churned"])
+    return pd.concat(rows, ignore_index=True)
 
 
 def cached_history(
