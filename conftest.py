@@ -1,10 +1,17 @@
 # pytest (and nbval's kernels, which inherit this environment) run the notebooks'
 # default "sample" dataset as its tiny build, so the whole suite stays fast.
 import os
-
-os.environ.setdefault("WORKBOOK_SAMPLE_SCALE", "tiny")
+import shutil
+import tempfile
 
 import pytest
+
+os.environ.setdefault("WORKBOOK_SAMPLE_SCALE", "tiny")
+# The checked datasets the tests load are cached in a folder of their own, removed at the end: in the
+# user's (reports/.cache) their hundreds of small copies would push out a real dataset's entry.
+OWN_CACHE = "WORKBOOK_CACHE" not in os.environ
+if OWN_CACHE:
+    os.environ["WORKBOOK_CACHE"] = tempfile.mkdtemp(prefix="workbook-test-cache-")
 
 NOTEBOOK_DEFAULTS = ("sample", "2026-10-31")  # the dataset and as_of in every notebook's parameters cell
 # `make test` spreads the tests over the cores by group (pytest-xdist, --dist loadgroup): a test module is
@@ -44,3 +51,8 @@ def skip_notebooks_the_runner_would_skip(items):
     for item in items:
         if reasons.get(item.path):
             item.add_marker(pytest.mark.skip(reason=f"{item.path.name}: {reasons[item.path]}"))
+
+
+def pytest_sessionfinish(session):
+    if OWN_CACHE and not hasattr(session.config, "workerinput"):  # the controller, after every worker
+        shutil.rmtree(os.environ["WORKBOOK_CACHE"], ignore_errors=True)
