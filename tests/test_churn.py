@@ -214,7 +214,8 @@ def test_importance_past_its_row_cap_reads_a_stratified_sample_and_says_so():
     churned = round(1_000 * y.mean())
     assert note == (
         f"measured on a stratified sample of 1,000 of the 3,000 rows the model is judged on ({churned} churned), "
-        "5 shuffles per feature"
+        "5 shuffles per feature; the sd covers the shuffles, not the choice of rows, which moves the smaller "
+        "drops too"
     )
     assert capped.feature.iloc[0] == whole.feature.iloc[0] == "signal"
     assert capped.equals(churn_explain.importance(model, X, y, seed=1, max_rows=1_000)[0])  # seeded
