@@ -221,6 +221,21 @@ def test_importance_past_its_row_cap_reads_a_stratified_sample_and_says_so():
     assert capped.equals(churn_explain.importance(model, X, y, seed=1, max_rows=1_000)[0])  # seeded
 
 
+def test_the_bootstrap_checks_its_arrays_once_and_gives_the_checked_figures():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(2)
+    groups = np.repeat(np.arange(100), 3)
+    y = rng.random(300) < 0.2
+    p = np.clip(y * 0.3 + rng.random(300) * 0.7, 0, 1)
+    table = evaluation.headline(y, p, groups, seed=0, draws=60).set_index("metric")
+    checked = [roc_auc_score(y[rows], p[rows]) for rows in evaluation.resampled_rows(groups, y, 0, 60)]
+    assert table.loc["auc_roc", "ci_low"] == round(np.percentile(checked, 2.5), 4)
+    assert table.loc["auc_roc", "ci_high"] == round(np.percentile(checked, 97.5), 4)
+    with pytest.raises(ValueError, match="NaN"):  # the draws skip the checks; the figure itself does not
+        evaluation.headline(y, np.where(np.arange(300) == 7, np.nan, p), groups, seed=0, draws=60)
+
+
 def test_validation_figures_by_hand():
     y = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 1], bool)
     p = np.array([0.9, 0.8, 0.7, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2])
