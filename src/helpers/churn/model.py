@@ -158,9 +158,10 @@ def prune_correlated(X: pd.DataFrame, y: pd.Series, threshold: float = 0.8) -> t
 def candidates(seed: int) -> dict:
     """The models compared, simplest first. Class weights balance the rare churners for the logistic
     regression and the forest. Gradient boosting fits the plain log-loss: it ranks as well without them
-    (out-of-fold AUC 0.9145 against 0.9138 on sample, 0.9597 against 0.9589 on large), and scikit-learn
-    1.9 bins weighted rows one percentile at a time (scikit-learn#34248, not yet released), 80 % of its
-    fit. Calibration makes every candidate's probabilities honest either way."""
+    (out-of-fold AUC 0.9145 against 0.9138 on sample, 0.9597 against 0.9589 on large; see
+    benchmarks/bench_churn_candidates.py), and scikit-learn 1.9 bins weighted rows one percentile at a
+    time (scikit-learn#34248, not yet released), 80 % of its fit. Calibration makes every candidate's
+    probabilities honest either way."""
     impute = lambda: SimpleImputer(strategy="median", add_indicator=True)
     return {
         "logistic regression": make_pipeline(
