@@ -36,7 +36,10 @@ MATRIX = {
             "account_starting_on_the_last_day",
         ],
     ),
-    "year-12m": (dict(months=13, accounts=60), ["utc_offsets", "users_without_events", "no_seats"]),
+    "year-12m": (
+        dict(months=13, accounts=60),
+        ["utc_offsets", "users_without_events", "no_seats", "overlapping_plans"],
+    ),
 }
 # 24 and 36 months are the bundled tiny and sample datasets, run end to end by test_run and test_notebooks.
 # The shapes whose run is also held byte for byte to the same export taken on AS_OF. year-12m's twin (the expert

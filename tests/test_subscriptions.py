@@ -105,3 +105,22 @@ def test_every_notebook_reads_both_conventions_alike(tiny_copy, tmp_path):
         if name != "data_contract.json":  # says which convention it detected
             a, b = ((o / "artifacts" / name).read_bytes() for o in runs.values())
             assert a == b, name
+
+
+def test_a_plan_bought_inside_a_running_one_is_one_spell():
+    """An add-on or upgrade starting inside a row still running at as_of (end empty): one spell, still running
+    (the reach of a running row is the far future, and adding the grace days to it overflowed)."""
+    t = pd.Timestamp
+    subs = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "a", "b", "b"],
+            "start_date": [t("2025-01-01"), t("2026-03-01"), t("2026-02-01"), t("2025-01-01"), t("2025-06-01")],
+            "end_date": [pd.NaT, pd.NaT, t("2026-04-30"), t("2025-12-31"), t("2025-07-31")],
+            "mrr": [100.0, 20.0, 50.0, 80.0, 10.0],
+        }
+    )
+    spells = subscriptions.spells(subs, grace_days=14).sort_values("account_id").reset_index(drop=True)
+    assert spells.account_id.tolist() == ["a", "b"]
+    assert spells.start.tolist() == [t("2025-01-01"), t("2025-01-01")]
+    assert pd.isna(spells.end[0]) and spells.end[1] == t("2025-12-31")
+    assert subscriptions.mrr_at(subs, t("2026-03-15"))["a"] == 170.0  # every product paying that day

@@ -141,8 +141,9 @@ def spells(subscriptions: pd.DataFrame, grace_days: int) -> pd.DataFrame:
     end = s.end_date.fillna(far)
     reach = end.groupby(s.account_id).cummax()
     prev_reach = reach.groupby(s.account_id).shift()
-    # unpaid days between two subscriptions: start - last paid day - 1
-    new_spell = prev_reach.isna() | (s.start_date > prev_reach + DAY + pd.Timedelta(days=grace_days))
+    # unpaid days between two subscriptions: start - last paid day - 1. Taken from the start, not added to the
+    # reach: a row still running (far) followed by one bought inside it (an add-on, an upgrade) would overflow
+    new_spell = prev_reach.isna() | (s.start_date - DAY - pd.Timedelta(days=grace_days) > prev_reach)
     spell_id = new_spell.cumsum()
     out = pd.DataFrame({"account_id": s.account_id, "start": s.start_date, "end": end, "spell": spell_id})
     out = out.groupby("spell").agg(account_id=("account_id", "first"), start=("start", "min"), end=("end", "max"))

@@ -179,6 +179,33 @@ def account_starting_on_the_last_day(f: Folder, end: date) -> None:
         f.write(table, pd.concat([df, pd.DataFrame([new])], ignore_index=True).fillna(""))
 
 
+def overlapping_plans(f: Folder, end: date) -> None:
+    """Plans bought mid-term, one row per product, as billing systems export them. Every fourth account's
+    last plan gets an add-on bought halfway through it and ending with it (both running past the data's end
+    where the plan does); every fourth, from the third, an upgrade bought halfway through a closed term, ending with it."""
+    subs = f.read("subscriptions")
+    col = {ours: f.column("subscriptions", ours) for ours in ("account_id", "start_date", "end_date", "mrr", "product")}
+    last = subs.sort_values([col["account_id"], col["start_date"]]).drop_duplicates(col["account_id"], keep="last")
+    rows = []
+    for k, row in enumerate(last.to_dict("records")):
+        start, closed = pd.Timestamp(row[col["start_date"]]), row[col["end_date"]]
+        inside = start + (pd.Timestamp(closed or end) - start) / 2
+        if k % 4 == 0 and inside.date() <= end:
+            rows.append(_bought_inside(row, col, inside, closed, 0.2, "add-on"))
+        elif k % 4 == 2 and closed:
+            rows.append(_bought_inside(row, col, inside, closed, 0.5, "upgrade"))
+    f.write("subscriptions", pd.concat([subs, pd.DataFrame(rows, columns=subs.columns)], ignore_index=True))
+
+
+def _bought_inside(row: dict, col: dict, start: pd.Timestamp, end_date: str, share: float, kind: str) -> dict:
+    """A row for ``kind`` bought on ``start`` inside ``row``'s term, at ``share`` of its MRR."""
+    new = {**row, col["start_date"]: start.date().isoformat(), col["end_date"]: end_date}
+    new[col["mrr"]] = f"{float(row[col['mrr']]) * share:.2f}"
+    if col["product"] in row:
+        new[col["product"]] = f"{row[col['product']] or 'plan'} {kind}"
+    return new
+
+
 def semicolons(f: Folder, end: date) -> None:
     """The small tables exported with ';' between fields (a spreadsheet in a comma-decimal locale)."""
     for table in ("accounts", "users", "subscriptions", *OPTIONAL_TABLES):
@@ -209,6 +236,7 @@ SHAPES: dict[str, Callable[[Folder, date], None]] = {
     "epoch_seconds": epoch_seconds,
     "users_without_events": users_without_events,
     "account_starting_on_the_last_day": account_starting_on_the_last_day,
+    "overlapping_plans": overlapping_plans,
     "semicolons": semicolons,  # last: the others read and write commas
 }
 
