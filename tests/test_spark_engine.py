@@ -142,8 +142,14 @@ def test_an_unknown_engine_is_refused_by_name():
 
 
 def test_spark_without_java_says_what_to_install(monkeypatch):
+    """Whatever the venv holds (the fast tier runs after make setup too, without the spark extra): with the
+    packages present, the missing Java is named; with them absent, the packages are."""
     monkeypatch.setattr(engines, "_java", lambda: None)
+    monkeypatch.setattr(engines, "_missing", lambda *packages: [])  # pyspark and sqlglot there
     with pytest.raises(ConfigError, match=r"needs Java 17 or later .*make spark-setup"):
+        engines.check("spark")
+    monkeypatch.setattr(engines, "_missing", lambda *packages: ["pyspark"])
+    with pytest.raises(ConfigError, match=r"needs pyspark \(not installed\).*make spark-setup"):
         engines.check("spark")
     engines.check("duckdb")  # DuckDB needs nothing more
 
@@ -163,6 +169,7 @@ def test_the_runner_refuses_spark_without_java_before_anything_runs(monkeypatch,
     from helpers import run
 
     monkeypatch.setattr(engines, "_java", lambda: None)
+    monkeypatch.setattr(engines, "_missing", lambda *packages: [])  # whatever this venv holds
     monkeypatch.delenv(engines.ENV, raising=False)
     out = tmp_path / "run"
     argv = ["--dataset", str(tiny), "--as-of", AS_OF, "--out", str(out), "--engine", "spark"]

@@ -53,13 +53,18 @@ def check(engine: str) -> None:
     """Raise ConfigError, one line naming what to install, when ``engine`` cannot run here."""
     if chosen(engine) != "spark":
         return
-    missing = [m for m in ("pyspark", "sqlglot") if importlib.util.find_spec(m) is None]
+    missing = _missing("pyspark", "sqlglot")
     if missing:
         raise ConfigError(f"--engine spark needs {' and '.join(missing)} (not installed); install with {SETUP}")
     if _java() is None:
         raise ConfigError(
             f"--engine spark needs Java 17 or later (no java found, JAVA_HOME unset); install with {SETUP}"
         )
+
+
+def _missing(*packages: str) -> list[str]:
+    """The packages not installed here."""
+    return [p for p in packages if importlib.util.find_spec(p) is None]
 
 
 def _java() -> str | None:
