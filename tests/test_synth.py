@@ -1,6 +1,8 @@
 """The generator is deterministic and its planted structure is real."""
 
 import filecmp
+import hashlib
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -8,7 +10,7 @@ import pytest
 
 from helpers.data.contract import load_dataset
 from helpers.synth import Difficulty, generate
-from helpers.synth.planted import planted_summary
+from helpers.synth.planted import churn_in_event_mix, planted_summary
 from helpers.synth.products import PRODUCTS
 
 
@@ -81,3 +83,51 @@ def test_difficulty_knobs_move_what_they_name(tmp_path):
     assert PRODUCTS["beacon"].with_signal(None) is PRODUCTS["beacon"] and Difficulty().describe() == ""
     with pytest.raises(ValueError, match=r"label_noise 0\.6"):
         Difficulty(label_noise=0.6)
+
+
+# Content fingerprints of `tiny`, seed 42, as generated before the ledger product's knobs were added: the
+# knobs at their defaults must leave every other product's data as it was. Update only for a change to
+# the generator meant to change these datasets.
+TINY_FINGERPRINTS = {"beacon": "6e02d9426d46ac9e", "quill": "89a7dbeba7c53647", "palette": "91f17c64346002cf"}
+
+
+def _fingerprint(folder: Path) -> str:
+    """Every file's bytes, the Parquet event log's values (not its writer's metadata)."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*.*")):
+        h.update(str(p.relative_to(folder)).encode())
+        if p.suffix == ".parquet":
+            h.update(pd.util.hash_pandas_object(pd.read_parquet(p), index=False).to_numpy().tobytes())
+        else:
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@pytest.mark.parametrize("product", sorted(TINY_FINGERPRINTS))
+def test_products_without_planted_event_signs_are_unchanged(tmp_path, product):
+    out = generate(tmp_path / product, "tiny", seed=42, product=product, progress=False)
+    assert not (out / "truth" / "signal_events.csv").exists()
+    assert _fingerprint(out) == TINY_FINGERPRINTS[product]
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory):
+    return generate(tmp_path_factory.mktemp("l") / "ledger", "sample", seed=42, product="ledger", progress=False)
+
+
+@pytest.mark.slow  # a generated dataset (conftest.DATASET_FIXTURES marks the named fixtures alone)
+def test_ledger_hides_churn_in_the_event_mix(ledger):
+    """Churners do more of the bad signs and less of the good ones in the 28 days before a month end;
+    their active users, sessions and active events are like anyone's, and latent health never reaches NPS."""
+    s = churn_in_event_mix(ledger)
+    assert s["churned"] >= 100  # enough churned account-snapshots for notebooks 10-11
+    assert s["bad_share"] > 0.65 and s["good_share_reversed"] > 0.65, s
+    for volume in ("active_users", "sessions", "active_events"):
+        assert abs(s[volume] - 0.5) < 0.08, (volume, s)
+    signs = pd.read_csv(ledger / "truth" / "signal_events.csv")
+    assert signs.planted_as.value_counts().to_dict() == {"good_sign": 3, "bad_sign": 3}
+    truth = pd.read_csv(ledger / "truth" / "accounts.csv")
+    nps = pd.read_csv(ledger / "nps.csv").groupby("account_id").score.mean()
+    assert abs(truth.set_index("account_id").mean_latent_health.corr(nps)) < 0.1
+    churned = truth.churn_date.notna().groupby(truth.segment).mean()
+    assert churned.between(0.1, 0.35).all(), churned  # every segment alike: size tells nothing

@@ -1,6 +1,6 @@
 """Deterministic synthetic B2B SaaS datasets with planted ground truth.
 
-``python -m helpers.synth --scale tiny|sample|large --seed N --out DIR [--product beacon|quill|palette]``
+``python -m helpers.synth --scale tiny|sample|large --seed N --out DIR [--product beacon|quill|palette|ledger]``
 (``--label-noise``, ``--role-bias``, ``--expert-share``, ``--signal-events``: ``synth.difficulty``)
 
 The same (scale, seed, product, end date) always gives byte-identical files.

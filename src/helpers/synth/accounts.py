@@ -4,11 +4,13 @@ Everything is in whole days since the history start. Churn is decided at each
 renewal point from the account's latent health at that time; a churner's
 engagement then declines over the 60-120 days before it leaves (the planted
 leading signal), except for a minority of "silent" churners who give no warning.
+A product may hide all of that from usage and the account's voice (``Accounts.seen``)
+and make every segment alike in churn (``segment_specs``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -35,6 +37,7 @@ SEGMENT_SPECS = {
 }
 MONTHLY_HAZARD_SCALE = 1 / 9  # a monthly renewal is a far smaller decision than an annual one
 HEALTH_EFFECT = 1.7  # how strongly latent health drives churn (log-odds per sd)
+DECLINE_FADE = 0.8  # share of engagement gone by the end of the pre-churn decline
 SILENT_CHURN_SHARE = 0.12
 REACTIVATION_SHARE = 0.08
 INDUSTRIES = ("Software", "Retail", "Finance", "Healthcare", "Manufacturing", "Education", "Media")
@@ -48,26 +51,56 @@ class Accounts:
     decline: np.ndarray  # (accounts, days) 0..1 progress of the pre-churn decline
     subscriptions: pd.DataFrame  # canonical subscription periods (days)
 
+    def seen(self, coupling: float) -> Accounts:
+        """The account as its usage, tickets, NPS, meetings and CSM ratings show it: latent health and
+        the pre-churn decline scaled by ``coupling`` (1: all of it; 0: only whether it is live)."""
+        if coupling == 1.0:
+            return self
+        decline = self.decline * np.float32(coupling)
+        engagement = (self.engagement > 0) * _fade(decline)
+        return replace(self, health=self.health * np.float32(coupling), engagement=engagement, decline=decline)
+
 
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def _fade(decline):
+    return 1.0 - DECLINE_FADE * decline
+
+
+def segment_specs(churn_logit: float | None = None) -> dict[str, SegmentSpec]:
+    """Each segment's own health level, churn odds and billing, or (given ``churn_logit``, the log-odds
+    of leaving at an annual renewal) the same for every segment, so that size tells nothing of churn."""
+    if churn_logit is None:
+        return SEGMENT_SPECS
+    monthly = sum(v.share * v.monthly_billing for v in SEGMENT_SPECS.values())
+    flat = dict(health_mean=0.0, churn_logit=churn_logit, monthly_billing=monthly)
+    return {k: replace(v, **flat) for k, v in SEGMENT_SPECS.items()}
+
+
 def make_accounts(
-    rng: np.random.Generator, n_accounts: int, n_days: int, seat_scale: float, monthly_only: bool = False
+    rng: np.random.Generator,
+    n_accounts: int,
+    n_days: int,
+    seat_scale: float,
+    monthly_only: bool = False,
+    specs: dict[str, SegmentSpec] = SEGMENT_SPECS,
+    coupling: float = 1.0,
 ) -> Accounts:
+    """``specs``: the segments (``segment_specs``); ``coupling``: how much health moves seats."""
     seg_names = np.array(SEGMENTS)
     seg = rng.choice(seg_names, size=n_accounts, p=[SEGMENT_SPECS[s].share for s in SEGMENTS])
     # Growth: more accounts signed recently; every account has at least 60 days of history.
     start = np.sort(np.floor(rng.power(1.3, n_accounts) * (n_days - 60)).astype(int))
-    health = _health_paths(rng, seg, n_days)
+    health = _health_paths(rng, seg, n_days, specs)
     rows, subs = [], []
     engagement = np.zeros((n_accounts, n_days), dtype=np.float32)
     decline = np.zeros((n_accounts, n_days), dtype=np.float32)
     n_csm = max(2, round(n_accounts / 30))
     csms = np.array([f"CSM {i + 1:02d}" for i in range(n_csm)])
     for a in range(n_accounts):
-        spec = SEGMENT_SPECS[seg[a]]
+        spec = specs[seg[a]]
         monthly = (rng.random() < spec.monthly_billing) or monthly_only  # the draw is kept: same seed, same rest
         seats0 = max(1, round(rng.integers(spec.seats[0], spec.seats[1] + 1) * seat_scale))
         life = _live(rng, health[a], start[a], n_days, spec, monthly)
@@ -77,8 +110,8 @@ def make_accounts(
             d0, d1 = life["decline_start"], life["churn_day"]
             ramp = (np.arange(d0, d1) - d0) / max(1, d1 - d0)
             decline[a, d0:d1] = ramp
-            engagement[a, d0:d1] *= 1.0 - 0.8 * ramp
-        subs += _subscription_rows(rng, a, life, seats0, spec, monthly, health[a], n_days)
+            engagement[a, d0:d1] *= _fade(ramp)
+        subs += _subscription_rows(rng, a, life, seats0, spec, monthly, coupling * health[a], n_days)
         rows.append(
             dict(
                 idx=a,
@@ -98,10 +131,10 @@ def make_accounts(
     return Accounts(pd.DataFrame(rows), health, engagement, decline, pd.DataFrame(subs))
 
 
-def _health_paths(rng, seg, n_days):
+def _health_paths(rng, seg, n_days, specs):
     """Monthly AR(1) walk around each account's own level, held constant within a month."""
     n_months = n_days // 30 + 1
-    level = np.array([SEGMENT_SPECS[s].health_mean for s in seg]) + rng.normal(0, 0.9, len(seg))
+    level = np.array([specs[s].health_mean for s in seg]) + rng.normal(0, 0.9, len(seg))
     h = np.empty((len(seg), n_months))
     h[:, 0] = level + rng.normal(0, 0.4, len(seg))
     for m in range(1, n_months):

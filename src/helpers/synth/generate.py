@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 from tqdm import tqdm
 
-from .accounts import make_accounts
+from .accounts import make_accounts, segment_specs
 from .activity import write_events
 from .difficulty import Difficulty
 from .people import make_labels, make_users
@@ -70,8 +70,10 @@ def generate(
     n_days = (last - origin).days + 1
     rng = np.random.default_rng([seed, 1])
 
-    accounts = make_accounts(rng, spec.accounts, n_days, spec.seat_scale, monthly_only)
-    users = make_users(np.random.default_rng([seed, 2]), accounts.table, n_days, difficulty.expert_share)
+    coupling = prod.health_coupling
+    specs = segment_specs(prod.churn_logit)
+    accounts = make_accounts(rng, spec.accounts, n_days, spec.seat_scale, monthly_only, specs, coupling)
+    users = make_users(np.random.default_rng([seed, 2]), accounts.table, n_days, difficulty.expert_share, coupling)
     labels = make_labels(
         np.random.default_rng([seed, 3]),
         users,
@@ -82,15 +84,16 @@ def generate(
         role_bias=difficulty.role_bias,
     )
     sig_rng = np.random.default_rng([seed, 4])
+    seen = accounts.seen(coupling)
     tables = {
         "accounts": _accounts_table(accounts.table, origin),
         "users": _users_table(users, origin),
         "subscriptions": _subscriptions_table(accounts, origin),
         "csm_labels": _labels_table(labels, origin),
-        "tickets": _tickets_table(make_tickets(sig_rng, accounts, users), accounts, origin, last),
-        "nps": _dated(make_nps(sig_rng, accounts, users), accounts, origin, "day", "responded_at", time=True),
-        "touchpoints": _dated(make_touchpoints(sig_rng, accounts), accounts, origin, "day", "date"),
-        "assessments": _dated(make_assessments(sig_rng, accounts), accounts, origin, "day", "assessed_at"),
+        "tickets": _tickets_table(make_tickets(sig_rng, seen, users), accounts, origin, last),
+        "nps": _dated(make_nps(sig_rng, seen, users), accounts, origin, "day", "responded_at", time=True),
+        "touchpoints": _dated(make_touchpoints(sig_rng, seen), accounts, origin, "day", "date"),
+        "assessments": _dated(make_assessments(sig_rng, seen), accounts, origin, "day", "assessed_at"),
     }
     tables["touchpoints"] = tables["touchpoints"][tables["touchpoints"].date <= last.isoformat()]
     for name, df in tables.items():
@@ -103,6 +106,7 @@ def generate(
     bar.close()
 
     _write_truth(tmp / "truth", accounts, users, labels, origin)
+    _write_signal_truth(tmp / "truth", prod)
     shape = scale if spec == SCALES[scale] else f"{scale} with {spec.months} months and {spec.accounts} accounts"
     shape += ", monthly plans only" if monthly_only else ""
     shape += f", {difficulty.describe()}" if difficulty.describe() else ""
@@ -252,6 +256,26 @@ def _write_truth(folder: Path, accounts, users, labels, origin: date) -> None:
         "# Ground truth\n\nWhat the generator planted. No notebook reads this folder; tests use it to check "
         "that the method recovers the truth.\n"
     )
+
+
+def _write_signal_truth(folder: Path, prod: Product) -> None:
+    """The events planted as signs of churn (bad) or of staying (good), for products that plant any."""
+    signs = prod.churn_signs()
+    if not signs:
+        return
+    pd.DataFrame(
+        {
+            "event": list(signs),
+            "planted_as": ["bad_sign" if b > 0 else "good_sign" for b in signs.values()],
+            "churn_beta": list(signs.values()),
+        }
+    ).to_csv(folder / "signal_events.csv", index=False)
+    with (folder / "README.md").open("a") as f:
+        f.write(
+            "\nChurn is planted in the event mix only: `signal_events.csv` lists the events whose rate rises "
+            "(bad_sign) or falls (good_sign) with the account's churn risk (low latent health, then the "
+            "pre-churn decline); usage volume, seats, tickets, NPS and meetings do not follow it.\n"
+        )
 
 
 def dataset_yaml(prod: Product, scale: str, seed: int, n_events: int, events_file: str) -> str:

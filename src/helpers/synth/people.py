@@ -53,8 +53,15 @@ def tier_odds(expert_share: float | None = None) -> dict[str, tuple[float, float
 
 
 def make_users(
-    rng: np.random.Generator, accounts: pd.DataFrame, n_days: int, expert_share: float | None = None
+    rng: np.random.Generator,
+    accounts: pd.DataFrame,
+    n_days: int,
+    expert_share: float | None = None,
+    coupling: float = 1.0,
 ) -> pd.DataFrame:
+    """``coupling`` (``Product.health_coupling``): how much of the account's fate its users show. At 1,
+    late joiners arrive over its actual life and some churners lose their champion as they decline; at 0,
+    joiners come over the whole history (none after the churn) and no champion leaves early."""
     odds = tier_odds(expert_share)
     rows = []
     for acc in accounts.itertuples():
@@ -65,7 +72,8 @@ def make_users(
             pe, pi = odds[r]
             tier = rng.choice(("expert", "intermediate", "beginner"), p=(pe, pi, 1 - pe - pi))
             mu, sd = TIER_SKILL[tier]
-            life_end = n_days if pd.isna(acc.churn_day) else int(acc.churn_day)
+            fate = n_days if pd.isna(acc.churn_day) else int(acc.churn_day)
+            life_end = round(n_days - coupling * (n_days - fate))
             late = rng.random() < 0.3  # joined after the account started
             created = acc.start_day + rng.integers(0, max(1, life_end - acc.start_day - 14) if late else 21)
             left = n_days
@@ -84,14 +92,14 @@ def make_users(
             )
     users = pd.DataFrame(rows)
     users.insert(0, "user_id", [f"U{i + 1:06d}" for i in range(len(users))])
-    return _champion_departures(rng, users, accounts)
+    return _champion_departures(rng, users, accounts, CHAMPION_LOSS_SHARE * coupling)
 
 
-def _champion_departures(rng, users, accounts):
+def _champion_departures(rng, users, accounts, share):
     """Some churners lose their strongest user as the decline starts (seed 001's top risk factor)."""
     losing = accounts[accounts.decline_start.notna() & ~accounts.silent]
     for acc in losing.itertuples():
-        if rng.random() >= CHAMPION_LOSS_SHARE:
+        if rng.random() >= share:
             continue
         members = users.index[users.account_idx == acc.idx]
         champion = users.loc[members, "skill"].idxmax()

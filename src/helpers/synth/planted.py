@@ -104,6 +104,52 @@ def surprise_churn_against_truth(folder: str | Path, as_of: str = "2026-10-31") 
     }
 
 
+def churn_in_event_mix(folder: str | Path, end: str = "2026-10-31", window_days: int = 28, horizon_days: int = 90):
+    """Where a product that plants churn in its event mix (truth/signal_events.csv) lets it show.
+
+    Each account live at a month end T (the last 12 whose horizon closed by ``end``): over the
+    ``window_days`` before T, its active users, sessions, active events, and the bad and good signs'
+    share of those events; churned = truth's churn date within ``horizon_days`` after T. Returns the
+    AUC of each against churn (bad-sign share and the volumes as is, good-sign share reversed), and n.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    folder = Path(folder)
+    last = pd.Timestamp(end) - pd.Timedelta(days=horizon_days)
+    month_ends = list(pd.date_range(end=last, periods=12, freq="ME").date)
+    rows = _event_mix_at(folder, end, month_ends, window_days)
+    truth = pd.read_csv(folder / "truth" / "accounts.csv", parse_dates=["churn_date"])
+    rows = rows.merge(truth[["account_id", "churn_date"]], on="account_id")
+    rows = rows[~(rows.churn_date <= rows.t)]  # live at T
+    churned = rows.churn_date <= rows.t + pd.Timedelta(days=horizon_days)
+    measures = ["active_users", "sessions", "active_events", "bad_share", "good_share_reversed"]
+    out = {m: round(float(roc_auc_score(churned, rows[m])), 3) for m in measures}
+    return {**out, "snapshots": len(rows), "churned": int(churned.sum())}
+
+
+def _event_mix_at(folder: Path, end: str, month_ends: list, window_days: int) -> pd.DataFrame:
+    from helpers.data.contract import load_dataset
+
+    ds = load_dataset(folder, end)
+    tax = ds.config.taxonomy
+    signs = pd.read_csv(folder / "truth" / "signal_events.csv")
+    listed = lambda names: "[" + ", ".join(f"'{n}'" for n in names) + "]"
+    share = lambda sign: (
+        f"count(*) FILTER (list_contains({listed(signs.event[signs.planted_as == sign])}, event))"
+        " / greatest(count(*) FILTER (active), 1)"
+    )
+    sql = f"""
+        WITH t AS (SELECT unnest(?::DATE[]) AS t),
+             e AS (SELECT account_id, user_id, event, CAST(timestamp AS DATE) AS d,
+                          list_contains({listed(tax.active_events)}, event) AS active FROM events)
+        SELECT t, account_id, count(DISTINCT user_id) AS active_users,
+               count(*) FILTER (event = '{tax.session_event}') AS sessions,
+               count(*) FILTER (active) AS active_events,
+               {share("bad_sign")} AS bad_share, -{share("good_sign")} AS good_share_reversed
+        FROM t JOIN e ON e.d <= t.t AND e.d > t.t - {window_days} GROUP BY ALL"""
+    return ds.connect().execute(sql, [month_ends]).df()
+
+
 # What the generator makes churn depend on: +1 = more of it, more churn; -1 = less of it, more churn.
 # Churn is decided at renewals from latent health; in the months before, a churner's activity fades,
 # tickets rise and escalate, CSAT and NPS fall, meetings get cancelled, CSM ratings drop.

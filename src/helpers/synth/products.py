@@ -4,6 +4,8 @@ A product is its event taxonomy plus how each event responds to a user's latent
 expertise (``skill_beta``: how much more often an expert does it) and how common
 it is (``base``: log-weight at average skill). Events with beta near 0 carry no
 information about expertise; negative beta marks beginner behaviour (help pages).
+``churn_beta`` plants churn in the event mix instead (``LEDGER``): how much more often a user
+does it per unit of their account's churn risk (positive: a bad sign; negative: a good one).
 The same spec writes the product's ``dataset.yaml``, so the generator and the
 contract never disagree about the taxonomy.
 """
@@ -19,6 +21,7 @@ class EventType:
     base: float
     skill_beta: float
     groups: tuple[str, ...] = ()  # core / expansion / advanced / asset / collaboration / passive
+    churn_beta: float = 0.0  # log-rate per unit of the account's churn risk (activity.churn_risk)
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,23 @@ class Product:
     # (activity.py); a product everyone opens daily tells skill by its event mix alone.
     active_skill: float = 0.9
     intensity_skill: float = 0.35
+    # How much the account's latent health and pre-churn decline show in its active users,
+    # sessions, actions, seats, champions, tickets, NPS, meetings and CSM ratings (accounts.Accounts.seen);
+    # 0 leaves them only in churn and in the events with a churn_beta.
+    health_coupling: float = 1.0
+    # One renewal log-odds and health level for every segment, so account size tells nothing
+    # of churn (None: each segment's own, accounts.SEGMENT_SPECS).
+    churn_logit: float | None = None
     # Their column names -> ours, per table; the generator writes *their* names.
     renames: dict[str, dict[str, str]] = field(default_factory=dict)
     table_files: dict[str, str] = field(default_factory=dict)
 
     def group(self, name: str) -> list[str]:
         return [e.name for e in self.events if name in e.groups]
+
+    def churn_signs(self) -> dict[str, float]:
+        """Event name -> churn_beta, for the events planted as good (< 0) or bad (> 0) signs."""
+        return {e.name: e.churn_beta for e in self.events if e.churn_beta}
 
     def active_events(self) -> list[str]:
         return [e.name for e in self.events if "passive" not in e.groups]
@@ -55,6 +69,11 @@ class Product:
 
 def _e(name, base, beta, *groups):
     return EventType(name, base, beta, tuple(groups))
+
+
+def _sign(name, base, churn_beta):
+    """An ungrouped event blind to skill whose rate follows the account's churn risk."""
+    return EventType(name, base, 0.0, (), churn_beta)
 
 
 # How much each role's expertise moves its account (the same in both products).
@@ -199,4 +218,47 @@ PALETTE = Product(
     table_files={"events": "design_events.parquet", "users": "designers.csv", "accounts": "teams.csv"},
 )
 
-PRODUCTS = {p.key: p for p in (BEACON, QUILL, PALETTE)}
+# A fourth, bookkeeping product whose churn hides where a health score does not look: latent health
+# (the account's fit) drives churn and the mix of six ungrouped event types, three bad signs and
+# three good, and nothing else. Churners use it as much as stayers (same users, sessions, actions,
+# seats, tickets, NPS); they export everything, remove users and look at downgrading more, and
+# reconcile, connect bank feeds and close periods less, the more so in their last months.
+LEDGER = Product(
+    key="ledger",
+    title="Ledger Books (synthetic bookkeeping product)",
+    session_event="log_in",
+    events=(
+        _e("log_in", -9.0, 0.0, "passive"),
+        _e("view_ledger", 2.0, 0.0, "core"),
+        _e("post_entry", 1.4, 0.3, "core"),
+        _e("create_invoice", 0.7, 0.5, "core", "asset"),
+        _e("record_payment", 0.6, 0.3, "core"),
+        _e("upload_receipt", 0.3, 0.2, "core"),
+        _e("run_report", 0.0, 0.7, "expansion", "asset"),
+        _e("set_budget", -0.4, 0.8, "expansion", "asset"),
+        _e("schedule_payment", -0.3, 0.8, "expansion"),
+        _e("approve_expense", -0.5, 0.6, "expansion", "collaboration"),
+        _e("comment_entry", -0.2, 0.4, "collaboration"),
+        _e("invite_user", -1.5, 0.4, "collaboration"),
+        _e("build_rule", -1.5, 1.5, "advanced", "asset"),
+        _e("sync_api", -1.7, 1.6, "advanced"),
+        _e("consolidate_entities", -1.8, 1.4, "advanced"),
+        _e("configure_tax", -2.0, 1.0, "advanced"),
+        _sign("reconcile_account", 0.0, -0.6),
+        _sign("connect_bank_feed", -1.2, -0.5),
+        _sign("close_period", -1.0, -0.6),
+        _sign("export_all_data", -2.0, 1.0),
+        _sign("remove_user", -2.1, 0.9),
+        _sign("view_downgrade", -2.3, 1.0),
+        _e("search", 0.3, 0.0),
+        _e("view_notification", 0.5, 0.0, "passive"),
+        _e("update_profile", -1.5, 0.0, "passive"),
+        _e("open_help_center", -0.8, -0.8),
+        _e("view_billing", -2.5, 0.0, "passive"),
+    ),
+    role_weights=ROLE_WEIGHTS,
+    health_coupling=0.0,
+    churn_logit=-2.2,
+)
+
+PRODUCTS = {p.key: p for p in (BEACON, QUILL, PALETTE, LEDGER)}
