@@ -22,6 +22,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from helpers.churn import inputs as churn_inputs
 from helpers.churn import model as churn_model
+from helpers.churn import reference as churn_reference
 
 
 def main(run_dirs: list[str]) -> None:
@@ -34,15 +35,18 @@ def main(run_dirs: list[str]) -> None:
         X, y = problem.X("train"), problem.y("train")
         kept, _ = churn_model.prune_correlated(X, y)
         splits = churn_model.folds(y, problem.groups(), seed=42)
-        X_test, y_test = churn_inputs.held_out(problem, kept)
+        X_test, y_test = churn_inputs.held_out(problem, list(X.columns))
+        inputs = churn_model.inputs_for(churn_reference.inputs(problem, X), kept)
         models = churn_model.candidates(seed=42)
         gradient = models["gradient boosting"]
         models["gradient boosting, class-weighted"] = clone(gradient).set_params(class_weight="balanced")
         for name, model in models.items():
+            columns = inputs.get(name, kept)
             t0 = time.perf_counter()
-            p, _ = churn_model.out_of_fold(model, X[kept], y, splits)
+            p, _ = churn_model.out_of_fold(model, X[columns], y, splits)
             seconds = time.perf_counter() - t0
-            test = roc_auc_score(y_test, model.fit(X[kept], y).predict_proba(X_test)[:, 1]) if len(X_test) else None
+            fitted = model.fit(X[columns], y)
+            test = roc_auc_score(y_test, fitted.predict_proba(X_test[columns])[:, 1]) if len(X_test) else None
             print(
                 f"| {run_dir.name} | {name} | {roc_auc_score(y, p):.4f} | {average_precision_score(y, p):.4f} | "
                 f"{'' if test is None else f'{test:.4f}'} | {seconds:.1f} |"

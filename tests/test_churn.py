@@ -186,7 +186,9 @@ def test_calibration_from_the_comparison_is_what_sklearn_fits(method, tmp_path):
     y = pd.Series(X.a + rng.normal(size=600) > 1.2)
     X_new = pd.DataFrame(rng.normal(size=(200, 4)), columns=list("abcd"))
     splits = churn_model.folds(y, pd.Series(np.arange(600) // 3), seed=1)
-    _, scores, fitted = churn_model.compare(X, y, splits, seed=1)
+    comparison = churn_model.compare(X, y, splits, seed=1, inputs=churn_model.inputs_for([], list(X.columns)))
+    scores, fitted = comparison.scores, comparison.fitted
+    assert churn_model.REFERENCE not in fitted  # no inputs of its own: left out
     for name in ("logistic regression", "gradient boosting"):
         model, said = churn_model.calibrated(fitted[name], scores[name], y, method)
         reference = CalibratedClassifierCV(churn_model.candidates(1)[name], method=method, cv=splits, ensemble=False)
@@ -305,7 +307,10 @@ def test_the_problem_shows_one_path_in_both_modes():
     assert judge_X.logins.tolist() == [1.0, 9.0, 2.0, 8.0] and judge_y.sum() == 2  # the training data
     X, y = flat.X("train"), flat.y("train")
     splits = [(np.array([0, 1]), np.array([2, 3])), (np.array([2, 3]), np.array([0, 1]))]
-    assert "test_auc" not in churn_model.compare(X, y, splits, seed=0, X_test=X_none, y_test=y_none)[0]
+    inputs = churn_model.inputs_for(list(X.columns), list(X.columns))
+    assert (
+        "test_auc" not in churn_model.compare(X, y, splits, seed=0, inputs=inputs, X_test=X_none, y_test=y_none).table
+    )
 
 
 def test_band_counts_keep_every_band_riskiest_first():
@@ -422,3 +427,46 @@ def test_odds_ratios_leave_out_what_separates():
     assert table.set_index("feature").at["tickets", "odds_ratio_per_sd"] > 1.5
     plain = X[["tickets"]].assign(logins=rng.normal(0, 1, n))  # nothing left out: the note still says what
     assert churn_explain.odds_ratios(plain, y)[1] == f"logistic regression on {n} training rows"
+
+
+def _table(rows):
+    columns = ["model", "validation_auc", "auc_over_reference", "interval_low", "interval_high"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def test_a_complex_model_ships_only_when_it_beats_the_reference_beyond_the_noise():
+    noisy = _table(
+        [
+            ("simple reference", 0.71, 0.0, 0.0, 0.0),
+            ("logistic regression", 0.70, -0.01, -0.05, 0.03),
+            ("random forest", 0.74, 0.03, -0.01, 0.07),  # better on average, not beyond the noise
+            ("gradient boosting", 0.73, 0.02, -0.02, 0.06),
+        ]
+    )
+    chosen, why = churn_model.choose(noisy)
+    assert chosen == "simple reference" and "random forest" in why and "-0.010 .. +0.070" in why
+    clear = noisy.assign(interval_low=[0.0, -0.05, 0.01, 0.005])
+    assert churn_model.choose(clear)[0] == "random forest"
+    close = clear.assign(validation_auc=[0.71, 0.735, 0.74, 0.73], interval_low=[0.0, 0.002, 0.01, 0.005])
+    assert churn_model.choose(close)[0] == "logistic regression"  # linear, within 0.01 of the best
+    trees = clear.assign(validation_auc=[0.71, 0.70, 0.74, 0.745])
+    assert churn_model.choose(trees)[0] == "gradient boosting"  # a forest is no simpler to explain
+    flat = noisy[noisy.model != "simple reference"].assign(interval_low=float("nan"))
+    assert churn_model.choose(flat)[0] == "random forest"  # no reference (no inputs): the best
+
+
+def test_the_paired_margin_is_the_bootstrap_of_the_repeated_rows():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    y = rng.random(400) < 0.15
+    mine, theirs = np.round(rng.random(400) + 0.4 * y, 2), rng.random(400)
+    groups = np.arange(400) // 4
+    by_rows = [
+        roc_auc_score(y[r], mine[r]) - roc_auc_score(y[r], theirs[r])
+        for r in evaluation.resampled_rows(groups, y, seed=3, draws=300)
+    ]
+    margin, low, high = evaluation.paired_auc_margin(y, mine, theirs, groups, seed=3, draws=300)
+    assert margin == round(roc_auc_score(y, mine) - roc_auc_score(y, theirs), 4)
+    assert (low, high) == tuple(np.round(np.percentile(by_rows, [2.5, 97.5]), 4))
+    assert low > 0  # a real margin

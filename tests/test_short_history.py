@@ -106,7 +106,9 @@ def test_the_reference_comparison_names_the_margin_with_its_interval():
     level = reference.assign(reference_probability=holdout.churn_probability)
     assert "cannot be told apart" in evaluation.reference_note(evaluation.against_reference(holdout, level, seed=1))
     empty = evaluation.against_reference(holdout, reference.iloc[:0], seed=1)
-    assert empty.empty and "flat table has no event log" in evaluation.reference_gap(empty)
+    assert empty.empty and "flat table has no held-out period" in evaluation.reference_gap(empty)
+    shipped = evaluation.reference_note(evaluation.against_reference(holdout, level, seed=1), "simple reference")
+    assert shipped.startswith("the shipped model is the simple reference itself")
 
 
 @pytest.fixture(scope="module")

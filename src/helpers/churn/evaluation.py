@@ -18,6 +18,7 @@ from helpers import artifacts
 from helpers.stats import SMALL_SAMPLE, small_note, wilson
 
 PSI_WATCH, PSI_ALERT = 0.10, 0.25
+REFERENCE = "simple reference"  # churn_model.REFERENCE (model imports this module)
 BANDS = (0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 SEGMENT_FIGURES = ["n", "churned", "churn_rate", "mean_probability", "auc_roc", "note"]  # by_segment, per segment
 COMPARISON_COLUMNS = ["metric", "previous", "current", "change"]  # compare_previous
@@ -40,6 +41,43 @@ def resampled_rows(groups, y, seed: int, draws: int):
         rows = np.concatenate([members[i] for i in rng.integers(0, len(ids), len(ids))])
         if y[rows].any() and not y[rows].all():
             yield rows
+
+
+def paired_auc_margin(y, mine, theirs, groups, seed: int, draws: int = 500) -> tuple[float, float, float]:
+    """AUC(mine) - AUC(theirs) on the same rows, with a 95 % paired bootstrap interval resampling accounts
+    (``groups``; None: each row its own account). The draws are ``resampled_rows``' (same seed, same samples),
+    each judged as a weighted AUC on rows ranked once: 180,000 rows x 500 draws in seconds, not minutes."""
+    y = np.asarray(y, bool)
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    _, inverse = np.unique(groups, return_inverse=True)
+    ranked = [_ranks(np.asarray(q, float)) for q in (mine, theirs)]
+    rng, n = np.random.default_rng(seed), inverse.max() + 1
+    margins = []
+    for _ in range(draws):
+        w = np.bincount(rng.integers(0, n, n), minlength=n)[inverse].astype(float)
+        if (w * y).sum() and (w * ~y).sum():
+            margins.append(_weighted_auc(y, w, *ranked[0]) - _weighted_auc(y, w, *ranked[1]))
+    whole = np.ones(len(y))
+    margin = _weighted_auc(y, whole, *ranked[0]) - _weighted_auc(y, whole, *ranked[1])
+    low, high = np.percentile(margins, [2.5, 97.5])
+    return round(float(margin), 4), round(float(low), 4), round(float(high), 4)
+
+
+def _ranks(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows in score order, and each sorted row's group of tied scores."""
+    order = np.argsort(p, kind="stable")
+    ordered = p[order]
+    return order, np.cumsum(np.r_[True, ordered[1:] != ordered[:-1]]) - 1
+
+
+def _weighted_auc(y: np.ndarray, w: np.ndarray, order: np.ndarray, ties: np.ndarray) -> float:
+    """AUC-ROC with each row counted ``w`` times (a bootstrap draw): the chance a churner outranks a stayer,
+    ties counting half. Equals roc_auc_score on the rows repeated (tested)."""
+    yo, wo = y[order], w[order]
+    churners = np.bincount(ties, weights=wo * yo)
+    stayers = np.bincount(ties, weights=wo * ~yo)
+    below = np.cumsum(stayers) - stayers
+    return float((churners * (below + 0.5 * stayers)).sum() / (churners.sum() * stayers.sum()))
 
 
 def headline(y, p, groups, seed: int, draws: int = 500) -> pd.DataFrame:
@@ -236,12 +274,7 @@ def against_reference(holdout: pd.DataFrame, reference: pd.DataFrame, seed: int,
     both = holdout.merge(reference.drop(columns="churned"), on=["account_id", "snapshot"], validate="1:1")
     y = both.churned.astype(bool).to_numpy()
     p = {"the workbook's model": both.churn_probability.to_numpy(), "reference": both.reference_probability.to_numpy()}
-    mine, theirs = p["the workbook's model"], p["reference"]
-    with unchecked():
-        margins = [
-            roc_auc_score(y[rows], mine[rows]) - roc_auc_score(y[rows], theirs[rows])
-            for rows in resampled_rows(both.account_id.to_numpy(), y, seed, draws)
-        ]
+    margin = paired_auc_margin(y, p["the workbook's model"], p["reference"], both.account_id, seed, draws)
     table = pd.DataFrame(
         [
             {
@@ -254,28 +287,34 @@ def against_reference(holdout: pd.DataFrame, reference: pd.DataFrame, seed: int,
             for name, q in p.items()
         ]
     )
-    margin = table["AUC-ROC"].iloc[0] - table["AUC-ROC"].iloc[1]
-    low, high = np.percentile(margins, [2.5, 97.5])
     table = table.round(4)
-    table.attrs["margin"] = (round(float(margin), 4), round(float(low), 4), round(float(high), 4))
+    table.attrs["margin"] = margin
     return table
 
 
 def reference_gap(table: pd.DataFrame) -> str:
-    """Why there is no comparison with the reference, or ''."""
-    return "the simple reference counts events, and a flat table has no event log" if table.empty else ""
+    """Why there is no comparison with the reference on held-out rows, or ''."""
+    if not table.empty:
+        return ""
+    return (
+        "a flat table has no held-out period: the simple reference (a plain logistic regression on every "
+        "column) was judged with the other candidates in notebook 10's cross-validation"
+    )
 
 
-def reference_note(table: pd.DataFrame) -> str:
-    """The verdict against the reference, in one sentence."""
+def reference_note(table: pd.DataFrame, shipped: str = "") -> str:
+    """The verdict against the reference, in one sentence; ``shipped`` names the model notebook 10 shipped."""
     if table.empty:
         return f"Steps aside: {reference_gap(table)}."
     margin, low, high = table.attrs["margin"]
+    interval = f"95 % interval {low:+.3f} .. {high:+.3f}, same {int(table.n.iloc[0]):,} held-out rows"
+    if shipped == REFERENCE:
+        return (
+            "the shipped model is the simple reference itself, calibrated: no candidate beat it by more than "
+            f"the folds' noise in notebook 10 (AUC {margin:+.3f} after calibration, {interval})"
+        )
     verdict = "beats it" if low > 0 else "does worse" if high < 0 else "cannot be told apart from it"
-    return (
-        f"the model {verdict}: AUC {margin:+.3f} against logistic regression on 4-week event counts "
-        f"(95 % interval {low:+.3f} .. {high:+.3f}, same {int(table.n.iloc[0]):,} held-out rows)"
-    )
+    return f"the model {verdict}: AUC {margin:+.3f} against logistic regression on 4-week event counts ({interval})"
 
 
 def summary(

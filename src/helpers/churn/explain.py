@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
 
+from helpers.health import actions
 from helpers.health.config import HealthConfig
 
 MAX_DRIVERS = 3
@@ -186,6 +187,8 @@ def _phrases(config: HealthConfig | None) -> dict[str, str]:
 
 
 def _describe(col: str, value, typical, phrases: dict[str, str]) -> str:
+    if actions.is_action(col) and pd.notna(value):
+        return actions.describe(col, value, typical)
     if col.startswith("segment=") or col.count("=") == 1:
         name, level = col.split("=", 1)
         return f"{name.replace('_', ' ')} {level}" if value == 1 else f"{name.replace('_', ' ')} not {level}"

@@ -21,7 +21,9 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from helpers.churn import evaluation
 from helpers.churn.history import MIN_TEST_CHURNED, MIN_TRAIN_CHURNED, ChurnDataError, split_dates
+from helpers.health import actions
 
 # Not features: identifiers, the label, and columns that only restate others (component scores, health tier).
 NOT_FEATURES = {
@@ -43,7 +45,10 @@ NOT_FEATURES = {
 # health tiers and the alert severities. The URGENT_BANDS riskiest call for a CSM this month.
 DEFAULT_BANDS = "Very high:0.7, High:0.5, Medium:0.3, Low:0.1, Very low:0"
 URGENT_BANDS = 2
-SIMPLER_WITHIN = 0.01  # a simpler model within this much validation AUC of the best is preferred
+SIMPLER_WITHIN = 0.01  # a model simpler to explain within this much validation AUC of the best is preferred
+REFERENCE = evaluation.REFERENCE  # the simplest candidate: churn.reference says what it reads
+LINEAR = (REFERENCE, "logistic regression")  # simpler to explain than any forest or boosting
+CHOICE_DRAWS = 200  # bootstrap draws of each candidate's margin over the reference (account-resampled)
 
 
 @dataclass
@@ -155,8 +160,36 @@ def prune_correlated(X: pd.DataFrame, y: pd.Series, threshold: float = 0.8) -> t
     return [c for c in X.columns if c in kept], pd.DataFrame(dropped, columns=["feature", "kept_instead", "spearman_r"])
 
 
+MAX_ACTION_FEATURES = 20  # event-type rates kept after pruning (``screen_actions``)
+
+
+def strongest(X: pd.DataFrame, y: pd.Series, n: int, among: list[str] | None = None) -> list[str]:
+    """The ``n`` columns (of ``among``, default all) that rank churn best on their own, strongest first."""
+    among = list(X.columns) if among is None else among
+    return univariate_auc(X[among], y).sort_values(ascending=False, kind="stable").index[:n].tolist()
+
+
+def screen_actions(X: pd.DataFrame, y: pd.Series, kept: list[str]) -> tuple[list[str], str]:
+    """``kept`` with at most MAX_ACTION_FEATURES event-type rates (``health.actions``): those that rank churn
+    best on their own, on the training data. Four rates per event type give a product with 40 types 160
+    columns, most of them noise to a forest and time to every model; the health features all stay. Also a
+    sentence saying how many features are kept of X's and why."""
+    rates = [c for c in kept if actions.is_action(c)]
+    keep = set(strongest(X, y, MAX_ACTION_FEATURES, among=rates))
+    screened = [c for c in kept if not actions.is_action(c) or c in keep]
+    said = f"{len(screened)} of {X.shape[1]} features kept"
+    if len(rates) <= MAX_ACTION_FEATURES:
+        return screened, said
+    return screened, (
+        f"{said}: of the {len(rates)} event-type rates left after pruning, the {MAX_ACTION_FEATURES} that rank "
+        "churn best on their own (training data)"
+    )
+
+
 def candidates(seed: int) -> dict:
-    """The models compared, simplest first. Class weights balance the rare churners for the logistic
+    """The models compared, simplest first. The simple reference is a plain logistic regression on the few
+    inputs ``churn.reference`` names (each event type's 4-week count; in flat mode every column as exported):
+    the bar every other candidate must clear. Class weights balance the rare churners for the logistic
     regression and the forest. Gradient boosting fits the plain log-loss: it ranks as well without them
     (out-of-fold AUC 0.9145 against 0.9138 on sample, 0.9597 against 0.9589 on large; see
     benchmarks/bench_churn_candidates.py), and scikit-learn 1.9 bins weighted rows one percentile at a
@@ -164,6 +197,7 @@ def candidates(seed: int) -> dict:
     probabilities honest either way."""
     impute = lambda: SimpleImputer(strategy="median", add_indicator=True)
     return {
+        REFERENCE: make_pipeline(impute(), StandardScaler(), LogisticRegression(max_iter=5000)),
         "logistic regression": make_pipeline(
             impute(), StandardScaler(), LogisticRegression(C=0.5, class_weight="balanced", max_iter=5000)
         ),
@@ -212,40 +246,100 @@ def out_of_fold(model, X: pd.DataFrame, y: pd.Series, splits: list) -> tuple[np.
     return probability, scores
 
 
+@dataclass
+class Comparison:
+    """The candidates judged on the same folds: ``table`` (one row each), and per candidate its input
+    columns, out-of-fold probabilities and scores (``score``), and the model fitted on every row."""
+
+    table: pd.DataFrame
+    inputs: dict[str, list[str]]
+    probabilities: dict[str, np.ndarray]
+    scores: dict[str, np.ndarray]
+    fitted: dict
+
+
+def inputs_for(reference: list[str], kept: list[str]) -> dict[str, list[str]]:
+    """Each candidate's input columns: the reference's own, the others the features kept after pruning."""
+    return {name: list(reference if name == REFERENCE else kept) for name in candidates(0)}
+
+
 def compare(
-    X: pd.DataFrame, y: pd.Series, splits: list, seed: int, X_test=None, y_test=None
-) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict]:
-    """Each candidate's validation AUC, PR-AUC and Brier (out of fold); test AUC shown, never used to choose
-    (none without a test set: None or no rows). Also each candidate's out-of-fold scores (``score``) and the
-    candidate fitted on every row: ``calibrated`` makes the chosen one's probabilities from these two."""
-    rows, scores, fitted = [], {}, {}
+    X: pd.DataFrame,
+    y: pd.Series,
+    splits: list,
+    seed: int,
+    inputs: dict[str, list[str]],
+    groups: pd.Series | None = None,
+    X_test=None,
+    y_test=None,
+) -> Comparison:
+    """Each candidate (on its ``inputs`` columns of X) judged out of fold: validation AUC, PR-AUC, Brier,
+    and its AUC over the reference on the same rows with a 95 % interval resampling accounts (``groups``;
+    None: rows are accounts). Test AUC shown, never used to choose (none without a test set: None or no
+    rows). A candidate without inputs (no event log, so no reference) is left out."""
+    rows, probabilities, scores, fitted = [], {}, {}, {}
+    used = {name: columns for name, columns in inputs.items() if columns}
     for name, model in candidates(seed).items():
-        p, scores[name] = out_of_fold(model, X, y, splits)
-        fitted[name] = model.fit(X, y)
+        if name not in used:
+            continue
+        columns = used[name]
+        probabilities[name], scores[name] = out_of_fold(model, X[columns], y, splits)
+        fitted[name] = model.fit(X[columns], y)
+        p = probabilities[name]
         row = {
             "model": name,
+            "inputs": len(columns),
             "validation_auc": roc_auc_score(y, p),
             "validation_pr_auc": average_precision_score(y, p),
             "validation_brier_uncalibrated": brier_score_loss(y, p),
         }
+        row |= _over_reference(y, p, probabilities.get(REFERENCE), groups, seed)
         if X_test is not None and len(X_test):
-            row["test_auc"] = roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])
+            row["test_auc"] = roc_auc_score(y_test, model.predict_proba(X_test[columns])[:, 1])
         rows.append(row)
-    return pd.DataFrame(rows).round(4), scores, fitted
+    return Comparison(pd.DataFrame(rows).round(4), used, probabilities, scores, fitted)
+
+
+def _over_reference(y, p, reference, groups, seed: int) -> dict:
+    """A candidate's validation AUC over the reference's, with its 95 % paired bootstrap interval."""
+    if reference is None:
+        return {"auc_over_reference": np.nan, "interval_low": np.nan, "interval_high": np.nan}
+    margin, low, high = evaluation.paired_auc_margin(y, p, reference, groups, seed, CHOICE_DRAWS)
+    return {"auc_over_reference": margin, "interval_low": low, "interval_high": high}
 
 
 def choose(comparison: pd.DataFrame) -> tuple[str, str]:
-    """The model to use and why: the best validation AUC, unless a simpler one is within SIMPLER_WITHIN."""
-    best = comparison.loc[comparison.validation_auc.idxmax()]
-    for row in comparison.itertuples():  # candidates are listed simplest first
-        if row.validation_auc >= best.validation_auc - SIMPLER_WITHIN:
-            if row.model == best.model:
-                return row.model, f"highest validation AUC ({row.validation_auc:.3f})"
-            return row.model, (
-                f"validation AUC {row.validation_auc:.3f}, within {SIMPLER_WITHIN} of the best "
-                f"({best.model}, {best.validation_auc:.3f}), and simpler to explain"
-            )
-    raise AssertionError("unreachable: the best model is within the margin of itself")
+    """The model to ship and why. A candidate more complex than the reference is eligible only when it beats
+    the reference by more than the folds' noise (its interval over the reference lies above 0). Of the
+    eligible, the best validation AUC, unless a linear one (a weighted sum a CSM can read) is within
+    SIMPLER_WITHIN of it."""
+    table = comparison.set_index("model", drop=False)
+    has_reference = REFERENCE in table.index
+    eligible = table[(table.model == REFERENCE) | (table.interval_low > 0)] if has_reference else table
+    best = eligible.loc[eligible.validation_auc.idxmax()]
+    close = eligible[(eligible.validation_auc >= best.validation_auc - SIMPLER_WITHIN) & eligible.model.isin(LINEAR)]
+    chosen = close.iloc[0] if len(close) else best  # the simplest linear one: a forest is no easier than boosting
+    return chosen.model, _why(chosen, best, table, has_reference)
+
+
+def _why(chosen, best, table: pd.DataFrame, has_reference: bool) -> str:
+    auc = f"validation AUC {chosen.validation_auc:.3f}"
+    if chosen.model == REFERENCE:
+        runner = table.drop(REFERENCE).sort_values("validation_auc", ascending=False, kind="stable").iloc[0]
+        return (
+            f"{auc}: no more complex model beats it by more than the folds' noise (the best, {runner.model}, "
+            f"{runner.auc_over_reference:+.3f}, 95 % interval {runner.interval_low:+.3f} .. "
+            f"{runner.interval_high:+.3f}), so the simplest ships"
+        )
+    over = (
+        f"; {chosen.auc_over_reference:+.3f} over the simple reference (95 % interval "
+        f"{chosen.interval_low:+.3f} .. {chosen.interval_high:+.3f})"
+        if has_reference
+        else ""
+    )
+    if chosen.model == best.model:
+        return f"highest {auc}{over}"
+    return f"{auc}, within {SIMPLER_WITHIN} of the best ({best.model}, {best.validation_auc:.3f}), and linear{over}"
 
 
 def calibration_method(y: pd.Series, method: str = "auto") -> str:

@@ -1,52 +1,43 @@
-"""The simple reference the churn model must beat: logistic regression on 4-week event counts.
+"""The simple reference the churn model must beat: a plain logistic regression on event counts.
 
-The standard churn-forecasting baseline: each (account, snapshot) row described only by how
-many events of each type the account had in the 28 days before the snapshot (log1p, then
-standardised), one plain logistic regression fitted on the training rows of the same split,
-and judged on the same held-out rows as the workbook's model (notebook 11). When the model
-cannot beat it, its health features, tuning and calibration add nothing.
+The standard churn-forecasting baseline: each (account, snapshot) row described only by how many
+events of each type the account had in the 4 whole weeks before the snapshot (log1p, the
+``action:<event>`` columns of ``health.actions``), standardised, one plain logistic regression.
+In flat mode, with no event log, it is a plain logistic regression on every column of the table
+as exported (one-hot categories), before any pruning. It is the first of notebook 10's candidates,
+judged on the same folds: a more complex model ships only when it beats it by more than the
+folds' noise (``churn_model.choose``). Notebook 11 judges it again on the held-out rows.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from helpers.data.contract import Dataset
+from helpers.churn import model as churn_model
+from helpers.health import actions
 
-WINDOW_DAYS = 28
 COLUMNS = ["account_id", "snapshot", "churned", "reference_probability"]
 
 
-def event_counts(ds: Dataset, rows: pd.DataFrame) -> pd.DataFrame:
-    """Per row (account_id, snapshot): events of each type in the 28 days up to the end of the snapshot day."""
-    keys = rows[["account_id", "snapshot"]].drop_duplicates()
-    con = ds.connect()
-    con.register("keys", keys)
-    counts = con.execute(f"""
-        SELECT k.account_id, k.snapshot, e.event, count(*) AS n
-        FROM keys k JOIN events e ON e.account_id = k.account_id
-          AND e.timestamp >= k.snapshot + INTERVAL 1 DAY - INTERVAL {WINDOW_DAYS} DAY
-          AND e.timestamp < k.snapshot + INTERVAL 1 DAY
-        GROUP BY ALL""").df()
-    con.close()
-    wide = counts.pivot_table(index=["account_id", "snapshot"], columns="event", values="n", fill_value=0)
-    index = pd.MultiIndex.from_frame(rows[["account_id", "snapshot"]])
-    return wide.reindex(index, fill_value=0).sort_index(axis=1).astype(float)
+def inputs(problem, X: pd.DataFrame) -> list[str]:
+    """The reference's columns of X: each event type's 4-week log count, or (flat mode) every column."""
+    return list(X.columns) if problem.mode == "flat" else actions.reference_columns(X.columns)
 
 
-def holdout(problem) -> pd.DataFrame:
-    """The reference's probabilities on the model's held-out rows (no rows in flat mode: no event log)."""
-    if problem.ds is None or problem.split is None:
+def described(problem) -> str:
+    """What the reference reads, in words."""
+    if problem.mode == "flat":
+        return "a plain logistic regression on every column of the table as exported (categories one-hot)"
+    return "a plain logistic regression on how many times the account did each event type in the last 4 weeks"
+
+
+def holdout(problem, comparison: churn_model.Comparison) -> pd.DataFrame:
+    """The reference's probabilities on the model's held-out rows (no rows in flat mode, which has none)."""
+    if problem.split is None or churn_model.REFERENCE not in comparison.fitted:
         return pd.DataFrame(columns=COLUMNS)
-    train, test = problem.split.train, problem.split.test
-    X_train = event_counts(problem.ds, train)
-    X_test = event_counts(problem.ds, test).reindex(columns=X_train.columns, fill_value=0.0)
-    model = make_pipeline(FunctionTransformer(np.log1p), StandardScaler(), LogisticRegression(max_iter=2000))
-    model.fit(X_train.to_numpy(), train.churned.astype(bool).to_numpy())
-    p = model.predict_proba(X_test.to_numpy())[:, 1]
+    test = problem.split.test
+    X = problem.X("test")[comparison.inputs[churn_model.REFERENCE]]
+    p = comparison.fitted[churn_model.REFERENCE].predict_proba(X)[:, 1]
     out = test[["account_id", "snapshot"]].assign(churned=test.churned.astype(bool).to_numpy())
     return out.assign(reference_probability=np.round(p, 6)).reset_index(drop=True)

@@ -14,15 +14,21 @@ import pandas as pd
 from helpers.data import subscriptions as outcomes
 from helpers.data.contract import Dataset
 from helpers.expert import rollup
-from helpers.health import usage
+from helpers.health import actions, usage
 from helpers.measures.catalogue import groups
 
 DAY = pd.Timedelta(days=1)
 
 
-def snapshot(ds: Dataset, tags: pd.DataFrame | None = None, counted: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per paying customer on ds.as_of, with every sub-metric the data allows (expert share with tags).
-    ``counted``: this date's usage counts, when ``usage.at_dates`` computed many dates in one pass."""
+def snapshot(
+    ds: Dataset,
+    tags: pd.DataFrame | None = None,
+    counted: pd.DataFrame | None = None,
+    acted: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per paying customer on ds.as_of, with every sub-metric the data allows (expert share with tags)
+    and each event type's rates (``actions.rates``). ``counted`` and ``acted``: this date's usage and action
+    counts, when ``usage.at_dates`` and ``actions.at_dates`` computed many dates in one pass."""
     subs = ds.tables["subscriptions"]
     spell_table = outcomes.spells(subs, ds.config.churn.grace_days)
     customers = outcomes.active_at(spell_table, ds.as_of)
@@ -47,6 +53,8 @@ def snapshot(ds: Dataset, tags: pd.DataFrame | None = None, counted: pd.DataFram
         out = out.join(part.reindex(out.index))
     out = _unknown_before_history(out, ds)
     seats = outcomes.seats_at(subs, ds.as_of)
+    acted = acted if acted is not None else actions.on(actions.at_dates(ds, [ds.as_of]), ds.as_of)
+    out = out.join(actions.rates(acted, out.index, out.active_users_30d, seats, ds.config, _history_days(ds)))
     if not seats.empty:
         out["seat_utilisation"] = (out.active_users_30d / seats.reindex(out.index).where(lambda s: s > 0)).round(3)
         if "tickets" in ds.tables:
@@ -101,9 +109,14 @@ LOOKBACK_DAYS = {
 def _unknown_before_history(out: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
     """A sub-metric whose window starts before the first event is unknown, not zero: the export
     does not reach back that far (a short history, or an early snapshot of a long one)."""
-    seen = (ds.cutoff - ds.events.first.normalize()).days
+    seen = _history_days(ds)
     late = [c for c, days in LOOKBACK_DAYS.items() if c in out and days > seen]
     return out.assign(**dict.fromkeys(late, np.nan))
+
+
+def _history_days(ds: Dataset) -> int:
+    """Days of event history before the snapshot's cutoff."""
+    return (ds.cutoff - ds.events.first.normalize()).days
 
 
 def _expert_share(ds: Dataset, tags: pd.DataFrame) -> pd.DataFrame:

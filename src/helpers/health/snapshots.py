@@ -27,9 +27,9 @@ from helpers.data import subscriptions
 from helpers.data.contract import Dataset
 from helpers.expert import model as expert_model
 from helpers.expert import tagging
+from helpers.health import actions, usage
 from helpers.health import features as account_features
 from helpers.health import score as health_score
-from helpers.health import usage
 from helpers.health.config import HealthConfig
 from helpers.measures import engine as measure_engine
 from helpers.progress import bar as progress_bar
@@ -97,9 +97,9 @@ def tables(ds: Dataset, dates: list[pd.Timestamp], config: HealthConfig, model=N
 
 def features_at(ds: Dataset, dates: list[pd.Timestamp], model=None, progress: bool = False):
     """(t, every paying account's features on t) for each date, from one pass over the events for all of
-    them: usage (``usage.at_dates``) and, with an expert model, every user's measures (``compute_at``) are
+    them: usage (``usage.at_dates``), each event type's counts (``actions.at_dates``) and, with an expert model, every user's measures (``compute_at``) are
     counted for every date at once; only the small tables are cut date by date."""
-    counted = usage.at_dates(ds, dates)
+    counted, acted = usage.at_dates(ds, dates), actions.at_dates(ds, dates)
     # only the measures the model scores: all ~90 for every user and date would not fit in memory at scale
     used = tuple(m["name"] for m in model.measures) if model is not None else ()
     measured = measure_engine.compute_at(ds, dates, only=used) if model is not None and dates else None
@@ -108,7 +108,7 @@ def features_at(ds: Dataset, dates: list[pd.Timestamp], model=None, progress: bo
         tags = None
         if measured is not None:
             tags = tagging.tag_users(measured[measured.snapshot == t].drop(columns="snapshot"), model)
-        yield t, account_features.snapshot(view, tags, usage.on(counted, t))
+        yield t, account_features.snapshot(view, tags, usage.on(counted, t), actions.on(acted, t))
 
 
 def scored(features: pd.DataFrame, config: HealthConfig, score: pd.DataFrame | None = None) -> pd.DataFrame:
