@@ -320,10 +320,11 @@ def test_learned_weights_follow_the_component_that_predicts_churn():
         ],
         ignore_index=True,
     )
-    table, judged = health_backtest.learned_weights(results, cfg)
-    w = table.set_index("component").learned_weight
+    learned = health_backtest.learned_weights(results, cfg)
+    assert learned.rates.empty and "behaviour" not in learned.config.components  # no event-type rates here
+    w = learned.weights.set_index("component").learned_weight
     assert w.sum() == pytest.approx(100, abs=0.2) and (w >= 0).all() and w["usage"] > 80
-    judged = judged.set_index("weights")
+    judged = learned.judged.set_index("weights")
     assert judged.index.tolist() == ["configured", "learned"] and judged.snapshots_judged.eq(3).all()
     # "configured" is judged on the real scores; the learned weights, all on usage, do better
     assert (
@@ -335,6 +336,58 @@ def test_learned_weights_follow_the_component_that_predicts_churn():
         results, health_backtest.with_weights(cfg, {"usage": 100, "support": 0, "engagement": 0})
     )
     assert rescored.to_numpy() == pytest.approx(results.score_usage.to_numpy(), abs=0.051)
+
+
+def test_learned_weights_count_a_bad_sign_against_health_and_say_when_they_win():
+    """Churn told by a rate the configuration never names (removed members), one good sign (shared reports),
+    and a rate of noise: the learned behaviour component counts the first against health, the second for
+    it, leaves the noise out; judged on the later snapshots it beats the configured weights beyond the
+    bootstrap's noise, and its YAML scores the same when read back."""
+    import yaml
+
+    from helpers.health import backtest as health_backtest
+    from helpers.report import front
+
+    rng = np.random.default_rng(1)
+    n = 4000
+    cfg = health_config.parse(RAW)
+    remove, share = rng.poisson(2, n).astype(float), rng.poisson(3, n).astype(float)
+    features = pd.DataFrame(
+        {
+            "account_id": [f"A{i % 800}" for i in range(n)],
+            "logins_30d": rng.uniform(0, 40, n),
+            "features_used": rng.integers(0, 9, n),
+            "days_since_last_login": rng.integers(0, 30, n),
+            "open_tickets": rng.integers(0, 7, n),
+            "nps_score": rng.integers(-5, 10, n),
+            "action:remove_member": np.log1p(remove),
+            "action:share_report": np.log1p(share),
+            "action:noise": np.log1p(rng.poisson(3, n)),
+        }
+    )
+    churned = rng.random(n) < 1 / (1 + np.exp(-(0.9 * remove - 0.6 * share - 1.5)))
+    results = pd.concat(
+        [
+            snapshots.scored(part, cfg).assign(snapshot=k, churned=churned[idx])
+            for k, idx in enumerate(np.array_split(np.arange(n), 6))
+            for part in [features.iloc[idx]]
+        ],
+        ignore_index=True,
+    )
+    learned = health_backtest.learned_weights(results, cfg)
+    rates = learned.rates.set_index("metric")
+    assert rates.direction.to_dict() == {"action:remove_member": "lower", "action:share_report": "higher"}
+    assert learned.weights.set_index("component").learned_weight["behaviour"] > 50
+    judged = learned.judged.set_index("weights")
+    assert judged.at["learned", "auc"] > judged.at["configured", "auc"] + 0.1
+    assert learned.clearly_better and learned.verdict().startswith("The learned weights beat the configured ones")
+    said = front._health_note(learned.figures())  # the front page says so, in one sentence
+    assert "weights learned from past outcomes" in said and f"{judged.at['learned', 'auc']:.2f} learned" in said
+    assert front._health_note({}) == ""  # nothing learned (or nothing better): the page is silent
+    back = health_config.parse(yaml.safe_load(learned.yaml())["health"])
+    pd.testing.assert_series_equal(
+        health_backtest.rescored(results, back), health_backtest.rescored(results, learned.config)
+    )
 
 
 def test_backtest_tables_have_their_columns_and_a_reason_when_there_is_nothing_to_backtest():
@@ -362,9 +415,10 @@ def test_backtest_tables_have_their_columns_and_a_reason_when_there_is_nothing_t
         assert health_backtest.summary(nothing) == {"note": health_backtest.history_gap(nothing)}
         empty = health_backtest.by_tier(nothing, cfg)
         assert empty.empty and list(empty.columns) == list(tiers.reset_index().columns)
-        suggested, judged = health_backtest.learned_weights(nothing, cfg)
-        assert suggested.empty and list(suggested.columns) == ["component", "configured_weight", "learned_weight"]
-        assert judged.empty and list(judged.columns) == health_backtest.JUDGED_COLUMNS
+        learned = health_backtest.learned_weights(nothing, cfg)
+        assert learned.weights.empty and list(learned.weights.columns) == health_backtest.WEIGHT_COLUMNS
+        assert learned.judged.empty and list(learned.judged.columns) == health_backtest.JUDGED_COLUMNS
+        assert learned.rates.empty and learned.margins.empty and learned.yaml() == learned.verdict() == ""
         assert health_backtest.learning_note(nothing).startswith("No closed snapshots to learn from")
 
 

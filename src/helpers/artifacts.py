@@ -36,6 +36,8 @@ REGISTRY = {
             "health_backtest.json",
             "health_backtest_tiers.csv",
             "health_weight_suggestions.csv",
+            "health_learned_rates.csv",
+            "health_learned.yaml",
         ],
         "09_health_score",
     ),
@@ -154,6 +156,12 @@ def write_csv(df: pd.DataFrame, run_dir: str | Path, name: str) -> Path:
 def write_json(obj, run_dir: str | Path, name: str) -> Path:
     where = path(run_dir, name)
     where.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+    return where
+
+
+def write_text(text: str, run_dir: str | Path, name: str) -> Path:
+    where = path(run_dir, name)
+    where.write_text(text)
     return where
 
 

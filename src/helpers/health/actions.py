@@ -121,17 +121,24 @@ def is_action(column: str) -> bool:
     return column.startswith((PREFIX, RATIO))
 
 
-def describe(column: str, value: float, typical: float) -> str:
-    """A rate in words a CSM reads, with the typical value: 'remove_member 12 times in 4 weeks (typical 2)'."""
+def describe(column: str, value: float, typical: float | None = None) -> str:
+    """A rate in words a CSM reads, with the typical value when given: 'remove_member 12 times in 4 weeks
+    (typical 2)'."""
     if column == f"{RATIO}advanced/core":
-        return f"advanced events per core event {np.exp(value):.2g}x (typical {np.exp(typical):.2g}x)"
+        times = lambda v: f"{np.exp(v):.2g}x"
+        return f"advanced events per core event {times(value)}{_typical(typical, times)}"
     name = column.split(":", 1)[1]
     if name.endswith(":trend"):
         change = lambda v: f"{np.expm1(v):+.0%}"
-        return f"{name[:-6]} {change(value)} on the 4 weeks before (typical {change(typical)})"
+        return f"{name[:-6]} {change(value)} on the 4 weeks before{_typical(typical, change)}"
     base, _, per = name.rpartition("/") if "/" in name else (name, "", "")
     unit = {"user": " per active user", "seat": " per seat"}.get(per, " times")
-    return f"{base} {np.expm1(value):.3g}{unit} in 4 weeks (typical {np.expm1(typical):.3g})"
+    count = lambda v: f"{np.expm1(v):.3g}"
+    return f"{base} {count(value)}{unit} in 4 weeks{_typical(typical, count)}"
+
+
+def _typical(typical: float | None, words) -> str:
+    return "" if typical is None else f" (typical {words(typical)})"
 
 
 def reference_columns(columns) -> list[str]:

@@ -7,18 +7,28 @@ scored from the dataset cut at T exactly as today's accounts are scored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import yaml
+from sklearn.metrics import roc_auc_score
 
+from helpers.churn import evaluation
 from helpers.data.contract import Dataset
+from helpers.health import actions, snapshots
 from helpers.health import score as health_score
-from helpers.health import snapshots
-from helpers.health.config import HealthConfig
+from helpers.health.config import Component, HealthConfig, Metric, Normalise
 from helpers.stats import wilson
 
 TIER_COLUMNS = ["tier", "accounts", "churned", "churn_rate", "ci_low", "ci_high"]  # by_tier
 WEIGHT_COLUMNS = ["component", "configured_weight", "learned_weight"]  # learned_weights: suggestions
-JUDGED_COLUMNS = ["weights", "snapshots_judged", "lowest_decile_lift", "surprise_churn_rate", "churned"]
+RATE_COLUMNS = ["metric", "direction", "weight", "auc_alone"]  # the learned behaviour component's rates
+JUDGED_COLUMNS = ["weights", "snapshots_judged", "auc", "lowest_decile_lift", "surprise_churn_rate", "churned"]
+MARGIN_COLUMNS = ["figure", "learned_minus_configured", "ci_low", "ci_high"]
+BEHAVIOUR = "behaviour"  # the learned component: event-type rates, each in its learned direction
+LEARNED_RATES = 8  # event-type rates in it, at most
+MIN_EDGE = 0.03  # a rate whose AUC alone is within this of 0.5 tells nothing
 
 
 def horizon_for(ds: Dataset | None, horizon_days: int = 0) -> int:
@@ -124,53 +134,195 @@ def learning_note(results: pd.DataFrame | None) -> str:
     return learning_gap(results) or "Learned on the earlier half, judged on the later half."
 
 
-def learned_weights(
-    results: pd.DataFrame | None, config: HealthConfig, seed: int = 42
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Component weights suggested by the outcomes, beside the configured ones, judged on later snapshots.
+@dataclass
+class Learned:
+    """Directions and weights learned on the earlier half of the backtest and judged on the later half
+    (``learned_weights``); every table has its columns and no rows when nothing could be learned."""
 
-    A logistic regression of churn on the component scores is fitted on the earlier half
-    of the snapshots; a component's suggested weight is its (negative) coefficient's share,
-    components that do not lower risk get 0. The later half, which the fit never saw, is
-    then scored again with the suggested weights (everything else in the configuration
-    unchanged) and both are judged on it. With nothing to learn from (``learning_gap``), both
-    tables have their columns and no rows.
-    """
-    from sklearn.linear_model import LogisticRegression
+    config: HealthConfig | None  # the configuration with the learned weights and behaviour component
+    weights: pd.DataFrame  # WEIGHT_COLUMNS
+    rates: pd.DataFrame  # RATE_COLUMNS: the behaviour component's event-type rates
+    judged: pd.DataFrame  # JUDGED_COLUMNS: configured, then learned
+    margins: pd.DataFrame  # MARGIN_COLUMNS: AUC and lowest-decile lift, learned minus configured
 
+    @property
+    def clearly_better(self) -> bool:
+        """Both margins' 95 % intervals lie above zero."""
+        return len(self.margins) == 2 and bool((self.margins.ci_low > 0).all())
+
+    def verdict(self) -> str:
+        """Whether to paste the learned configuration, in one sentence ('' when nothing was learned)."""
+        if self.config is None:
+            return ""
+        m = self.margins.set_index("figure")
+        said = ", ".join(
+            f"{f} {m.at[f, 'learned_minus_configured']:+.3g} (95 % interval {m.at[f, 'ci_low']:+.3g} .. "
+            f"{m.at[f, 'ci_high']:+.3g})"
+            for f in m.index
+        )
+        if self.clearly_better:
+            return f"The learned weights beat the configured ones on the later snapshots: {said}. Paste the YAML below."
+        return (
+            f"The learned weights do not beat the configured ones clearly on the later snapshots ({said}): keep yours."
+        )
+
+    def figures(self) -> dict:
+        """For health_backtest.json and the front page: both AUCs and the margins ({} when nothing was learned)."""
+        if self.config is None:
+            return {}
+        auc = self.judged.set_index("weights").auc
+        margins = {r.figure: [r.learned_minus_configured, r.ci_low, r.ci_high] for r in self.margins.itertuples()}
+        return {
+            "learned_weights": {
+                "clearly_better": self.clearly_better,
+                "auc": {"configured": float(auc["configured"]), "learned": float(auc["learned"])},
+                "auc_margin": margins["AUC"],
+                "lowest_decile_lift_margin": margins["lowest-decile lift"],
+            }
+        }
+
+    def yaml(self) -> str:
+        """The learned configuration, to paste under ``health:`` in dataset.yaml ('' when none)."""
+        if self.config is None:
+            return ""
+        body = self.config.model_dump(mode="json", exclude_defaults=True)
+        return yaml.safe_dump({"health": body}, sort_keys=False, width=110)
+
+
+def learned_weights(results: pd.DataFrame | None, config: HealthConfig, seed: int = 42) -> Learned:
+    """Each event type's and each component's direction and weight, learned from the outcomes of the earlier
+    half of the snapshots, and both configurations judged on the later half, which the learning never saw.
+
+    1. Behaviour: the event-type rates that tell churn alone (``behaviour_rates``) form a component of their
+       own, BEHAVIOUR, each scored by percentile among its snapshot's accounts in its learned direction.
+    2. Component weights: a logistic regression of churn on every component's score (that one included); a
+       component's weight is its (negative) coefficient's share, a component that does not lower risk gets 0.
+    The later half is then scored with each configuration and judged: AUC of the score against churn,
+    lowest-decile lift and surprise churn, and the learned minus configured AUC and lift with 95 % intervals
+    from a paired bootstrap over accounts (``judge``)."""
     if learning_gap(results):
-        return pd.DataFrame(columns=WEIGHT_COLUMNS), pd.DataFrame(columns=JUDGED_COLUMNS)
+        return Learned(
+            None,
+            *(pd.DataFrame(columns=c) for c in (WEIGHT_COLUMNS, RATE_COLUMNS, JUDGED_COLUMNS)),
+            pd.DataFrame(columns=MARGIN_COLUMNS),
+        )
     early, late = _halves(results)
-    # a component with no data in the earlier half (its tables are missing, or its windows reach before the
-    # first event on a short history) has nothing to learn from
-    comps = [c for c in config.components if f"score_{c}" in early and early[f"score_{c}"].notna().any()]
-    X = early[[f"score_{c}" for c in comps]]
-    X = X.apply(lambda col: col.fillna(col.mean())) / 100
-    model = LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed).fit(X, early.churned)
-    pull = np.clip(-model.coef_[0], 0, None)
+    rates = behaviour_rates(early)
+    probe = with_behaviour(config, rates)
+    learned = _component_weights(early, probe, seed)
+    final = with_weights(probe, learned)
     configured = config.component_weights()
-    learned = dict(zip(comps, 100 * pull / pull.sum())) if pull.sum() > 0 else configured
-    learned = {c: learned.get(c, 0.0) for c in config.components}
-    table = pd.DataFrame(
+    comps = [c for c in final.components if c in configured or c == BEHAVIOUR]
+    weights = pd.DataFrame(
         {
             "component": comps,
-            "configured_weight": [configured[c] for c in comps],
-            "learned_weight": [round(learned[c], 1) for c in comps],
+            "configured_weight": [configured.get(c, 0.0) for c in comps],
+            "learned_weight": [learned[c] for c in comps],
         }
     )
-    rows = []
-    for name, scores in (("configured", late.health_score), ("learned", rescored(late, with_weights(config, learned)))):
-        s = summary(late.assign(health_score=scores))
-        rows.append(
-            {
-                "weights": name,
-                "snapshots_judged": s["snapshots"],
-                "lowest_decile_lift": s["lowest_decile_lift"],
-                "surprise_churn_rate": s["surprise_churn_rate"],
-                "churned": s["churned"],
-            }
+    judged, margins = judge(late, config, final, seed)
+    return Learned(final, weights, _rates_table(rates, early), judged, margins)
+
+
+def behaviour_rates(early: pd.DataFrame) -> dict[str, Metric]:
+    """The event-type rates (``health.actions``) that tell churn on the earlier snapshots, each with its
+    direction (a rate that goes with churn counts against health) and weight (ten times how far its AUC alone
+    is from 0.5: seed 001's weights from historical correlation): strongest first, a rate correlated above 0.8
+    with one already kept left out (it would count one signal twice), at most LEARNED_RATES."""
+    y = early.churned.astype(bool)
+    rates = [c for c in early if actions.is_action(c) and early[c].notna().mean() > 0.5 and early[c].nunique() > 1]
+    alone = pd.Series({c: roc_auc_score(y[early[c].notna()], early[c].dropna()) for c in rates}, dtype=float)
+    edge = (alone - 0.5).abs().sort_values(ascending=False, kind="stable")
+    edge = edge[edge >= MIN_EDGE].head(4 * LEARNED_RATES)
+    corr = early[list(edge.index)].corr(method="spearman").abs()
+    kept = []
+    for c in edge.index:
+        if len(kept) < LEARNED_RATES and all(corr.at[c, k] <= 0.8 for k in kept):
+            kept.append(c)
+    percentile = Normalise(method="percentile")
+    return {
+        c: Metric(
+            direction="lower" if alone[c] > 0.5 else "higher", weight=round(10 * edge[c], 2), normalise=percentile
         )
-    return table, pd.DataFrame(rows)
+        for c in kept
+    }
+
+
+def with_behaviour(config: HealthConfig, rates: dict[str, Metric]) -> HealthConfig:
+    """The configuration with a BEHAVIOUR component of ``rates`` (weight 10, the others scaled to 90 %: only
+    its score matters until ``_component_weights`` weighs it); unchanged without rates."""
+    if not rates:
+        return config
+    weights = {name: w * 0.9 for name, w in config.component_weights().items()} | {BEHAVIOUR: 10.0}
+    comps = dict(config.components) | {BEHAVIOUR: Component(weight=10.0, metrics=rates)}
+    return with_weights(config.model_copy(update={"components": comps}), weights)
+
+
+def _component_weights(early: pd.DataFrame, config: HealthConfig, seed: int) -> dict[str, float]:
+    """Component weights from a logistic regression of churn on the component scores (earlier half): each
+    component's share of the risk-lowering coefficients, in tenths summing to 100."""
+    from sklearn.linear_model import LogisticRegression
+
+    scores = health_score.score(early, config, within="snapshot")
+    # a component with no data in the earlier half (its tables are missing, or its windows reach before the
+    # first event on a short history) has nothing to learn from
+    comps = [c for c in config.components if scores[f"score_{c}"].notna().any()]
+    X = scores[[f"score_{c}" for c in comps]].apply(lambda col: col.fillna(col.mean())) / 100
+    model = LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed).fit(X, early.churned)
+    pull = dict(zip(comps, np.clip(-model.coef_[0], 0, None)))
+    total = sum(pull.values())
+    if total <= 0:
+        return config.component_weights()
+    learned = {c: round(100 * pull.get(c, 0.0) / total, 1) for c in config.components}
+    top = max(learned, key=learned.get)
+    learned[top] = round(learned[top] + 100 - sum(learned.values()), 1)  # rounding leaves the sum at 100
+    return learned
+
+
+def _rates_table(rates: dict[str, Metric], early: pd.DataFrame) -> pd.DataFrame:
+    y = early.churned.astype(bool)
+    rows = [
+        (name, m.direction, m.weight, round(roc_auc_score(y[early[name].notna()], early[name].dropna()), 3))
+        for name, m in rates.items()
+    ]
+    return pd.DataFrame(rows, columns=RATE_COLUMNS)
+
+
+def judge(late: pd.DataFrame, configured: HealthConfig, learned: HealthConfig, seed: int, draws: int = 200):
+    """Both configurations on the later snapshots: AUC, lowest-decile lift, surprise churn (``summary``); and
+    learned minus configured AUC and lift with 95 % intervals, resampling accounts on the same rows."""
+    scores = {name: rescored(late, c) for name, c in (("configured", configured), ("learned", learned))}
+    rows = []
+    for name, s in scores.items():
+        figures = summary(late.assign(health_score=s))
+        auc = roc_auc_score(late.churned.astype(bool)[s.notna()], -s.dropna())
+        rows.append(
+            {"weights": name, "snapshots_judged": figures["snapshots"], "auc": round(float(auc), 3)}
+            | {k: figures[k] for k in ("lowest_decile_lift", "surprise_churn_rate", "churned")}
+        )
+    both = late.assign(configured=scores["configured"], learned=scores["learned"]).dropna(
+        subset=["configured", "learned"]
+    )
+    y, groups = both.churned.to_numpy(bool), both.account_id.to_numpy()
+    auc = evaluation.paired_auc_margin(y, -both.learned.to_numpy(), -both.configured.to_numpy(), groups, seed, draws)
+    lift = _paired_lift(both, seed, draws)
+    margins = pd.DataFrame([("AUC", *auc), ("lowest-decile lift", *lift)], columns=MARGIN_COLUMNS)
+    return pd.DataFrame(rows, columns=JUDGED_COLUMNS), margins
+
+
+def _paired_lift(both: pd.DataFrame, seed: int, draws: int) -> tuple[float, float, float]:
+    """Learned minus configured lowest-decile lift (``summary``'s), with a 95 % interval resampling accounts."""
+    y = both.churned.to_numpy(bool)
+    learned, configured = both.learned.to_numpy(float), both.configured.to_numpy(float)
+    diff = lambda rows: _lift(learned[rows], y[rows]) - _lift(configured[rows], y[rows])
+    samples = [diff(rows) for rows in evaluation.resampled_rows(both.account_id.to_numpy(), y, seed, draws)]
+    low, high = np.nanpercentile(samples, [2.5, 97.5])
+    return round(float(diff(np.arange(len(y)))), 2), round(float(low), 2), round(float(high), 2)
+
+
+def _lift(score: np.ndarray, y: np.ndarray) -> float:
+    """Churn among the lowest-scoring tenth (at or below the 10th percentile) over churn among all."""
+    return y[score <= np.quantile(score, 0.10)].mean() / y.mean()
 
 
 if __name__ == "__main__":  # python -m helpers.health.backtest DATASET AS_OF [RUN_DIR]: notebook 09's figures
@@ -189,6 +341,7 @@ if __name__ == "__main__":  # python -m helpers.health.backtest DATASET AS_OF [R
     res = recent(full, 12)
     print(json.dumps(summary(res), indent=2))
     print(by_tier(res, cfg).to_string(index=False))
-    suggested, judged = learned_weights(res, cfg)
-    print(suggested.to_string(index=False))
-    print(judged.to_string(index=False))
+    learned = learned_weights(res, cfg)
+    for table in (learned.weights, learned.rates, learned.judged, learned.margins):
+        print(table.to_string(index=False))
+    print(learned.verdict())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.health import actions
 from helpers.health.config import HealthConfig, Metric
 
 MAX_DRIVERS = 3
@@ -135,7 +136,9 @@ def drivers(table, points, shares, peers, config: HealthConfig) -> pd.Series:
 
 
 def _phrase(phrase: str, name: str, value) -> str:
-    """A metric's own phrase with its value, e.g. "6 open tickets"."""
+    """A metric's own phrase with its value, e.g. "6 open tickets"; an event type's rate in words."""
+    if actions.is_action(name):
+        return actions.describe(name, float(pd.to_numeric(value, errors="coerce")))
     return phrase.format(name=name.replace("_", " "), value=float(pd.to_numeric(value, errors="coerce")))
 
 

@@ -50,6 +50,7 @@ def page(run_dir: Path, f: dict, skipped: dict[str, str] | None = None) -> str:
         tiles=[_tile(r) for r in artifacts.read(run_dir, "executive_kpis.csv").itertuples()],
         tiles_note="Retention is over the trailing twelve months; health figures are this month's scores.",
         health=_health(artifacts.read(run_dir, "health_distribution.csv")),
+        health_note=_health_note(artifacts.read_json(run_dir, "health_backtest.json")),
         attention=_attention(actions, f["top_n"]),
         attention_note=_attention_note(actions, f),
         renewals=_renewals(artifacts.read(run_dir, "renewals_at_risk.csv").head(f["top_n"])),
@@ -167,6 +168,20 @@ def _health(dist: pd.DataFrame) -> dict:
             Column("arr_bar", "Share of ARR", bar),
             Column("share_of_arr_last_month", "Last month", text.share, "number"),
         ],
+    )
+
+
+def _health_note(backtest: dict) -> str:
+    """When weights learned from past outcomes rank churn clearly better than the configured ones (notebook 09),
+    one sentence saying so; else nothing (the configured score stands)."""
+    learned = backtest.get("learned_weights", {})
+    if not learned.get("clearly_better"):
+        return ""
+    auc = learned["auc"]
+    return (
+        "The score could warn earlier: weights learned from past outcomes, including which actions signal "
+        f"churn, ranked churners better on the most recent months (AUC {auc['configured']:.2f} with today's "
+        f"weights, {auc['learned']:.2f} learned). Notebook 09 has the configuration to adopt."
     )
 
 
