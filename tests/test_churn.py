@@ -470,3 +470,15 @@ def test_the_paired_margin_is_the_bootstrap_of_the_repeated_rows():
     assert margin == round(roc_auc_score(y, mine) - roc_auc_score(y, theirs), 4)
     assert (low, high) == tuple(np.round(np.percentile(by_rows, [2.5, 97.5]), 4))
     assert low > 0  # a real margin
+
+
+def test_a_driver_reads_its_phrase_the_default_one_included():
+    """A sub-metric configured without a phrase of its own has the default '{name} {value:g}': flat mode's
+    drivers crashed on it (KeyError 'name'). An event type's rate reads in words."""
+    phrases = {"tickets_90d": "{name} {value:g}", "nps": "NPS average {value:.1f}", "odd": "{unknown} {value}"}
+    assert churn_explain._describe("tickets_90d", 7.0, 2.0, phrases) == "tickets 90d 7 (typical 2)"
+    assert churn_explain._describe("nps", 6.0, 8.25, phrases) == "NPS average 6.0 (typical 8.2)"
+    assert churn_explain._describe("odd", 3.0, 1.0, phrases) == "odd 3 (typical 1)"  # a phrase that cannot fill
+    assert churn_explain._describe("action:remove_user", np.log1p(9), np.log1p(1), {}) == (
+        "remove_user 9 times in 4 weeks (typical 1)"
+    )

@@ -197,7 +197,8 @@ def _describe(col: str, value, typical, phrases: dict[str, str]) -> str:
     if col in phrases:
         spec = re.search(r"\{value(:[^}]*)?\}", phrases[col])
         try:
-            return f"{phrases[col].format(value=value)} (typical {('{' + (spec.group(0)[1:] if spec else 'value}')).format(value=typical)})"
-        except (ValueError, TypeError):
+            said = phrases[col].format(name=col.replace("_", " "), value=value)  # the default phrase names it
+            return f"{said} (typical {('{' + (spec.group(0)[1:] if spec else 'value}')).format(value=typical)})"
+        except (ValueError, TypeError, KeyError):
             pass
     return f"{col.replace('_', ' ')} {value:.3g} (typical {typical:.3g})"
