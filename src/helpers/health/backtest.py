@@ -167,15 +167,19 @@ class Learned:
         )
 
     def figures(self) -> dict:
-        """For health_backtest.json and the front page: both AUCs and the margins ({} when nothing was learned)."""
+        """For health_backtest.json and the front page: both configurations' AUC, lift and surprise churn on the
+        later snapshots, and the margins ({} when nothing was learned)."""
         if self.config is None:
             return {}
-        auc = self.judged.set_index("weights").auc
+        judged = self.judged.set_index("weights")
+        both = lambda figure: {w: float(judged.at[w, figure]) for w in ("configured", "learned")}
         margins = {r.figure: [r.learned_minus_configured, r.ci_low, r.ci_high] for r in self.margins.itertuples()}
         return {
             "learned_weights": {
                 "clearly_better": self.clearly_better,
-                "auc": {"configured": float(auc["configured"]), "learned": float(auc["learned"])},
+                "auc": both("auc"),
+                "lowest_decile_lift": both("lowest_decile_lift"),
+                "surprise_churn_rate": both("surprise_churn_rate"),
                 "auc_margin": margins["AUC"],
                 "lowest_decile_lift_margin": margins["lowest-decile lift"],
             }
