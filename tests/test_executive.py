@@ -110,6 +110,8 @@ def test_sparkline_history_ends_at_the_activity_coefficient(tiny):
     last = history.sort_values("week").groupby("account_id").activity_coefficient.last()
     assert last.reindex(accounts).tolist() == now.reindex(accounts).tolist()
     assert history.activity_coefficient.between(0, 7).all() and history.groupby("account_id").size().eq(10).all()
+    none = rollup.activity_history(ds, [], weeks=10)  # nothing to act on this month (BinderException before)
+    assert none.empty and list(none.columns) == list(history.columns)
 
 
 def test_a_change_that_rounds_away_is_no_change():

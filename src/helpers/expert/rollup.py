@@ -74,7 +74,10 @@ def account_activity(ds: Dataset, window_days: int = 90) -> pd.DataFrame:
 
 def activity_history(ds: Dataset, accounts: list[str], weeks: int = 26) -> pd.DataFrame:
     """account_id, week, activity_coefficient: the coefficient (active weeks of the last 7 whole weeks)
-    at the end of each of the last ``weeks`` whole weeks, for sparklines (seed 002)."""
+    at the end of each of the last ``weeks`` whole weeks, for sparklines (seed 002). No accounts (nothing to act
+    on this month): no rows."""
+    if not len(accounts):  # an empty id list registers as numbers, which SQL cannot compare with ids
+        return pd.DataFrame(columns=["week", "account_id", "activity_coefficient"])
     t = window_dates(ds.cutoff, ds.config, 7 * (weeks + PAC_WEEKS + 1))
     active = f"event IN {sql_list(active_events(ds.config, ds.events.event_counts))}"
     week = week_sql("CAST(timestamp AS DATE)", ds.config)
