@@ -294,6 +294,17 @@ def test_young_accounts_get_an_onboarding_score():
         health_config.parse(raw | {"onboarding": {"components": ["nope"]}})
 
 
+def _six_snapshots(features: pd.DataFrame, churned: np.ndarray, cfg) -> pd.DataFrame:
+    """The rows as a backtest's history: six snapshots in turn, each scored among its own accounts."""
+    return pd.concat(
+        [
+            snapshots.scored(features.iloc[idx], cfg).assign(snapshot=k, churned=churned[idx])
+            for k, idx in enumerate(np.array_split(np.arange(len(features)), 6))
+        ],
+        ignore_index=True,
+    )
+
+
 def test_learned_weights_follow_the_component_that_predicts_churn():
     from helpers.health import backtest as health_backtest
 
@@ -312,14 +323,7 @@ def test_learned_weights_follow_the_component_that_predicts_churn():
         }
     )
     churned = rng.random(n) < 1 / (1 + np.exp((logins - 12) / 3))
-    results = pd.concat(
-        [
-            snapshots.scored(part, cfg).assign(snapshot=k, churned=churned[idx])
-            for k, idx in enumerate(np.array_split(np.arange(n), 6))
-            for part in [features.iloc[idx]]
-        ],
-        ignore_index=True,
-    )
+    results = _six_snapshots(features, churned, cfg)
     learned = health_backtest.learned_weights(results, cfg)
     assert learned.rates.empty and "behaviour" not in learned.config.components  # no event-type rates here
     w = learned.weights.set_index("component").learned_weight
@@ -366,14 +370,7 @@ def test_learned_weights_count_a_bad_sign_against_health_and_say_when_they_win()
         }
     )
     churned = rng.random(n) < 1 / (1 + np.exp(-(0.9 * remove - 0.6 * share - 1.5)))
-    results = pd.concat(
-        [
-            snapshots.scored(part, cfg).assign(snapshot=k, churned=churned[idx])
-            for k, idx in enumerate(np.array_split(np.arange(n), 6))
-            for part in [features.iloc[idx]]
-        ],
-        ignore_index=True,
-    )
+    results = _six_snapshots(features, churned, cfg)
     learned = health_backtest.learned_weights(results, cfg)
     rates = learned.rates.set_index("metric")
     assert rates.direction.to_dict() == {"action:remove_member": "lower", "action:share_report": "higher"}
