@@ -90,3 +90,10 @@ def test_rates_in_words():
     )
     assert actions.describe("ratio:advanced/core", np.log(2), 0.0) == "advanced events per core event 2x (typical 1x)"
     assert actions.describe("action:share:trend", np.log(0.5), 0.0) == "share -50% on the 4 weeks before (typical +0%)"
+
+
+def test_event_types_past_the_most_frequent_are_said(hand_made, monkeypatch):
+    assert actions.note(hand_made) == "" and actions.note(None) == ""  # four types; flat mode has none
+    monkeypatch.setattr(actions, "MAX_TYPES", 2)
+    assert actions.tracked(hand_made) == ["remove", "view"]  # the two most frequent, in name order
+    assert actions.note(hand_made).endswith("2 rarer types count only in the usage totals")

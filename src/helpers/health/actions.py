@@ -37,9 +37,9 @@ def tracked(ds: Dataset) -> list[str]:
     return sorted(sorted(counts, key=lambda e: (-counts[e], e))[:MAX_TYPES])
 
 
-def note(ds: Dataset) -> str:
-    """What the rates leave out, in one sentence ('' when every event type has its own)."""
-    left = len(ds.events.event_counts) - MAX_TYPES
+def note(ds: Dataset | None) -> str:
+    """What the rates leave out, in one sentence ('' when every event type has its own, or in flat mode)."""
+    left = len(ds.events.event_counts) - MAX_TYPES if ds is not None else 0
     if left <= 0:
         return ""
     return (

@@ -15,6 +15,7 @@ import yaml
 from sklearn.metrics import roc_auc_score
 
 from helpers.churn import evaluation
+from helpers.churn.model import prune_correlated
 from helpers.data.contract import Dataset
 from helpers.health import actions, snapshots
 from helpers.health import score as health_score
@@ -232,23 +233,21 @@ def behaviour_rates(early: pd.DataFrame) -> dict[str, Metric]:
     """The event-type rates (``health.actions``) that tell churn on the earlier snapshots, each with its
     direction (a rate that goes with churn counts against health) and weight (ten times how far its AUC alone
     is from 0.5: seed 001's weights from historical correlation): strongest first, a rate correlated above 0.8
-    with one already kept left out (it would count one signal twice), at most LEARNED_RATES."""
+    with a stronger one left out (it would count one signal twice: ``prune_correlated``, as notebook 10
+    prunes), at most LEARNED_RATES."""
     y = early.churned.astype(bool)
     rates = [c for c in early if actions.is_action(c) and early[c].notna().mean() > 0.5 and early[c].nunique() > 1]
     alone = pd.Series({c: roc_auc_score(y[early[c].notna()], early[c].dropna()) for c in rates}, dtype=float)
     edge = (alone - 0.5).abs().sort_values(ascending=False, kind="stable")
     edge = edge[edge >= MIN_EDGE].head(4 * LEARNED_RATES)
-    corr = early[list(edge.index)].corr(method="spearman").abs()
-    kept = []
-    for c in edge.index:
-        if len(kept) < LEARNED_RATES and all(corr.at[c, k] <= 0.8 for k in kept):
-            kept.append(c)
+    kept, _ = prune_correlated(early[list(edge.index)], y, threshold=0.8)
+    strongest = [c for c in edge.index if c in kept][:LEARNED_RATES]
     percentile = Normalise(method="percentile")
     return {
         c: Metric(
             direction="lower" if alone[c] > 0.5 else "higher", weight=round(10 * edge[c], 2), normalise=percentile
         )
-        for c in kept
+        for c in strongest
     }
 
 
