@@ -16,6 +16,12 @@ from helpers.health import actions
 from helpers.health.config import HealthConfig, Metric
 
 MAX_DRIVERS = 3
+COLUMNS = ("health_score", "tier", "confidence", "onboarding", "low_confidence", "drivers")  # and score_<component>
+
+
+def is_score_column(name: str) -> bool:
+    """Whether ``score`` writes this column (a score's, not a feature's: a history is scored anew without them)."""
+    return name in COLUMNS or name.startswith("score_")
 
 
 def normalise(values: pd.Series, metric: Metric, groups: pd.Series | list | None = None) -> pd.Series:

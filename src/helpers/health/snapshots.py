@@ -111,10 +111,9 @@ def features_at(ds: Dataset, dates: list[pd.Timestamp], model=None, progress: bo
         yield t, account_features.snapshot(view, tags, usage.on(counted, t), actions.on(acted, t))
 
 
-def scored(features: pd.DataFrame, config: HealthConfig, score: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The features with the score's columns beside them (the score's own columns win a clash). ``score``:
-    theirs, when it was computed with other snapshots' (``history``)."""
-    score = health_score.score(features, config) if score is None else score
+def scored(features: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
+    """The features with the score's columns beside them (the score's own columns win a clash)."""
+    score = health_score.score(features, config)
     keep = features.drop(columns=[c for c in score if c in features and c != config.id_column])
     return keep.merge(score, on=config.id_column)
 
@@ -132,37 +131,53 @@ def closed_dates(ds: Dataset, horizon_days: int) -> list[pd.Timestamp]:
 
 
 def history(ds: Dataset, config: HealthConfig, horizon_days: int, model=None, progress: bool = False) -> pd.DataFrame:
-    """One row per account and closed snapshot: the snapshot's features and score, snapshot, churned.
-    Every snapshot is scored in one call, each among its own accounts (``score(within="snapshot")``):
-    one call per snapshot took 13 s of 36 snapshots of 10,000 accounts."""
+    """One row per account and closed snapshot: the snapshot's features and score, snapshot, churned."""
     grace = ds.config.churn.grace_days
     spells = subscriptions.spells(ds.tables["subscriptions"], grace)
     parts = [(t, f) for t, f in features_at(ds, closed_dates(ds, horizon_days), model, progress) if not f.empty]
     if not parts:
         return pd.DataFrame(columns=["account_id", "snapshot", "churned"])
     together = pd.concat([f.assign(snapshot=t) for t, f in parts], ignore_index=True)
-    scores = health_score.score(together, config, within="snapshot").groupby(together.snapshot)
-    rows = []
-    for t, features in parts:
-        table = scored(features, config, scores.get_group(t).reset_index(drop=True))
-        churned = subscriptions.churned_within(spells, t, horizon_days, ds.as_of, grace)
-        rows.append(table.assign(snapshot=t, churned=table.account_id.map(churned).fillna(False).astype(bool)))
-    return pd.concat(rows, ignore_index=True)
+    churned = pd.concat(
+        [f.account_id.map(subscriptions.churned_within(spells, t, horizon_days, ds.as_of, grace)) for t, f in parts],
+        ignore_index=True,
+    )
+    return rescored(together.assign(churned=churned.fillna(False).astype(bool)), config)
+
+
+def rescored(history: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
+    """The history's features scored under ``config``, whatever scored them before: every snapshot in one
+    call, each among its own accounts (``score(within="snapshot")``; one call per snapshot took 13 s of 36
+    snapshots of 10,000 accounts). A history scored anew equals one computed under ``config`` (tested)."""
+    features = history.drop(columns=[c for c in history if health_score.is_score_column(c)])
+    score = health_score.score(features, config, within="snapshot")
+    outcome = ["snapshot", "churned"]
+    return pd.concat([features.drop(columns=outcome), score.drop(columns=config.id_column), features[outcome]], axis=1)
 
 
 def cached_history(
     ds: Dataset, config: HealthConfig, run_dir: str | Path, horizon_days: int, progress: bool = False
 ) -> pd.DataFrame:
-    """``history`` for this run, read from the run folder when it was computed from the same inputs."""
+    """``history`` for this run, read from the run folder when it was computed from the same inputs; scored
+    anew (``rescored``) when only the health configuration differs, as when a run's learned weights
+    (``health.weights``) replace the configured ones: the pass over the events is the costly part."""
     model = expert_model.for_run(ds, run_dir)
     key = _key(ds, config, model, horizon_days)
     where, stamp = (
         artifacts.path(run_dir, "account_snapshots.parquet"),
         artifacts.path(run_dir, "account_snapshots.json"),
     )
-    if where.exists() and stamp.exists() and json.loads(stamp.read_text()) == key:
+    kept = json.loads(stamp.read_text()) if where.exists() and stamp.exists() else {}
+    if kept == key:
         return pd.read_parquet(where)
-    table = history(ds, config, horizon_days, model, progress)
+    same_features = kept and {k: v for k, v in kept.items() if k != "health_config"} == {
+        k: v for k, v in key.items() if k != "health_config"
+    }
+    if same_features:
+        history_ = pd.read_parquet(where)
+        table = rescored(history_, config) if len(history_) else history_
+    else:
+        table = history(ds, config, horizon_days, model, progress)
     artifacts.write_parquet(table, run_dir, "account_snapshots.parquet")
     artifacts.write_json(key, run_dir, "account_snapshots.json")
     return table
