@@ -342,18 +342,10 @@ def test_learned_weights_follow_the_component_that_predicts_churn():
     assert rescored.to_numpy() == pytest.approx(results.score_usage.to_numpy(), abs=0.051)
 
 
-def test_learned_weights_count_a_bad_sign_against_health_and_say_when_they_win():
-    """Churn told by a rate the configuration never names (removed members), one good sign (shared reports),
-    and a rate of noise: the learned behaviour component counts the first against health, the second for
-    it, leaves the noise out; judged on the later snapshots it beats the configured weights beyond the
-    bootstrap's noise, and its YAML scores the same when read back."""
-    import yaml
-
-    from helpers.health import backtest as health_backtest
-    from helpers.report import front
-
-    rng = np.random.default_rng(1)
-    n = 4000
+def _bad_sign_history(seed: int = 1, n: int = 4000, noise_only: bool = False) -> tuple[pd.DataFrame, object]:
+    """Six snapshots whose churn is told by a rate the configuration never names (removed members, a bad
+    sign), one good sign (shared reports) and a rate of noise; ``noise_only``: churn told by nothing."""
+    rng = np.random.default_rng(seed)
     cfg = health_config.parse(RAW)
     remove, share = rng.poisson(2, n).astype(float), rng.poisson(3, n).astype(float)
     features = pd.DataFrame(
@@ -369,8 +361,20 @@ def test_learned_weights_count_a_bad_sign_against_health_and_say_when_they_win()
             "action:noise": np.log1p(rng.poisson(3, n)),
         }
     )
-    churned = rng.random(n) < 1 / (1 + np.exp(-(0.9 * remove - 0.6 * share - 1.5)))
-    results = _six_snapshots(features, churned, cfg)
+    logit = -1.5 if noise_only else 0.9 * remove - 0.6 * share - 1.5
+    churned = rng.random(n) < 1 / (1 + np.exp(-logit))
+    return _six_snapshots(features, churned, cfg), cfg
+
+
+def test_learned_weights_count_a_bad_sign_against_health_and_say_when_they_win():
+    """The learned behaviour component counts the bad sign against health, the good one for it, leaves the
+    noise out; judged on the later snapshots it beats the configured weights beyond the bootstrap's noise,
+    and its frozen file scores the same when read back."""
+    from helpers.health import backtest as health_backtest
+    from helpers.health import weights as health_weights
+    from helpers.report import front
+
+    results, cfg = _bad_sign_history()
     learned = health_backtest.learned_weights(results, cfg)
     rates = learned.rates.set_index("metric")
     assert rates.direction.to_dict() == {"action:remove_member": "lower", "action:share_report": "higher"}
@@ -381,10 +385,96 @@ def test_learned_weights_count_a_bad_sign_against_health_and_say_when_they_win()
     said = front._health_note(learned.figures())  # the front page says so, in one sentence
     assert "weights learned from past outcomes" in said and f"{judged.at['learned', 'auc']:.2f} learned" in said
     assert front._health_note({}) == ""  # nothing learned (or nothing better): the page is silent
-    back = health_config.parse(yaml.safe_load(learned.yaml())["health"])
+    doc = health_weights.frozen(learned, {"as_of": "2026-10-31"})
+    assert doc["schema"] == health_weights.SCHEMA and doc["learned"]["judged"]["clearly_better"]
+    back = health_weights.applied(cfg, yaml.safe_load(yaml.safe_dump(doc)))
     pd.testing.assert_series_equal(
         health_backtest.rescored(results, back), health_backtest.rescored(results, learned.config)
     )
+
+
+def _inputs(cfg):
+    from types import SimpleNamespace
+
+    ds = SimpleNamespace(as_of=pd.Timestamp("2026-10-31"), config=SimpleNamespace(name="Acme"))
+    return SimpleNamespace(config=cfg, ds=ds, source="dataset.yaml: health")
+
+
+def test_health_weights_learned_are_frozen_and_reused_month_to_month(tmp_path):
+    """health.weights: learned learns once and freezes; next month (--previous) reuses the frozen weights even
+    when that month's history would learn others; relearn learns again; configured ignores them all. The
+    notebooks after 09 read the weights 09 froze (for_run)."""
+    from helpers import artifacts
+    from helpers.health import backtest as health_backtest
+    from helpers.health import weights as health_weights
+    from helpers.report import front
+
+    october, cfg = _bad_sign_history(seed=1)
+    learned_cfg = cfg.model_copy(update={"weights": "learned"})
+    first = health_weights.choose(_inputs(learned_cfg), october)
+    assert first.in_use == "learned" and "behaviour" in first.config.components
+    assert first.config.tiers == cfg.tiers and first.config.weights == "learned"  # only the weights change
+    assert (
+        "learned now" in first.note
+        and "no previous run froze any" in first.note
+        and "frozen in artifacts/health_learned.yaml" in first.note
+    )
+    last_month = tmp_path / "october"
+    (last_month / "artifacts").mkdir(parents=True)
+    artifacts.write_text(first.document(), last_month, "health_learned.yaml")
+
+    november, _ = _bad_sign_history(seed=7, noise_only=True)  # another month: nothing tells churn now
+    fresh = health_backtest.learned_weights(november, cfg)
+    reused = health_weights.choose(_inputs(learned_cfg), november, str(last_month))
+    assert reused.config.components == first.config.components != fresh.config.components
+    assert reused.note.startswith("Weights learned on 2026-10-31 score the accounts, frozen in")
+    assert reused.document() == first.document()  # carried forward unchanged, for the month after
+    assert reused.figures()["weights"] | {"judged": None} == {
+        "in_use": "learned",
+        "learned_as_of": "2026-10-31",
+        "judged": None,
+    }
+    said = front._health_note(reused.figures())
+    assert said.startswith("The score uses weights learned from past outcomes on 31 Oct 2026")
+    relearned = health_weights.choose(_inputs(cfg.model_copy(update={"weights": "relearn"})), november, str(last_month))
+    assert relearned.config.components == fresh.config.components
+    by_path = cfg.model_copy(update={"weights": str(last_month / "artifacts" / "health_learned.yaml")})
+    assert health_weights.choose(_inputs(by_path), november).config.components == first.config.components
+    configured = health_weights.choose(_inputs(cfg), november, str(last_month))
+    assert (
+        configured.config == cfg
+        and configured.in_use == "configured"
+        and configured.figures()["weights"] == {"in_use": "configured"}
+    )
+    assert configured.document().startswith(f"schema: {health_weights.SCHEMA}")  # this month's suggestion
+
+    # the notebooks after 09 score with what 09 froze in the run folder
+    assert health_weights.for_run(learned_cfg, last_month)[0].components == first.config.components
+    assert health_weights.for_run(cfg, last_month) == (cfg, "")  # configured: the suggestion is not used
+    with pytest.raises(FileNotFoundError, match="run 09_health_score first"):
+        health_weights.for_run(learned_cfg, tmp_path / "empty")
+
+
+def test_health_weights_say_why_they_fall_back_and_name_a_bad_file(tmp_path):
+    from helpers.health import weights as health_weights
+
+    history, cfg = _bad_sign_history()
+    learned_cfg = cfg.model_copy(update={"weights": "learned"})
+    flat = health_weights.choose(_inputs(learned_cfg), None)  # flat mode: no history
+    assert flat.config == learned_cfg and flat.in_use == "configured" and flat.document() == ""
+    assert (
+        flat.note
+        == "health.weights is 'learned', but no weights could be learned: No closed snapshots to learn from: the configured weights stand."
+    )
+    missing = cfg.model_copy(update={"weights": str(tmp_path / "nope.yaml")})
+    with pytest.raises(
+        ConfigError, match=r"health.weights: .*nope.yaml not found; expected one of configured, learned, relearn"
+    ):
+        health_weights.choose(_inputs(missing), history)
+    wrong = tmp_path / "old.yaml"
+    wrong.write_text("health: {}\n")
+    with pytest.raises(ConfigError, match=r"old.yaml: schema None; expected 'workbook.health_learned/1'"):
+        health_weights.choose(_inputs(cfg.model_copy(update={"weights": str(wrong)})), history)
 
 
 def test_backtest_tables_have_their_columns_and_a_reason_when_there_is_nothing_to_backtest():
@@ -415,7 +505,7 @@ def test_backtest_tables_have_their_columns_and_a_reason_when_there_is_nothing_t
         learned = health_backtest.learned_weights(nothing, cfg)
         assert learned.weights.empty and list(learned.weights.columns) == health_backtest.WEIGHT_COLUMNS
         assert learned.judged.empty and list(learned.judged.columns) == health_backtest.JUDGED_COLUMNS
-        assert learned.rates.empty and learned.margins.empty and learned.yaml() == learned.verdict() == ""
+        assert learned.rates.empty and learned.margins.empty and learned.verdict() == ""
         assert health_backtest.learning_note(nothing).startswith("No closed snapshots to learn from")
 
 
@@ -491,3 +581,30 @@ def test_the_lowest_accounts_read_as_a_table_without_index_nan_or_booleans():
     assert "12.5" in page and "55%" in page and "low confidence" not in page
     assert not re.search(r"\b(nan|NaN|None|True|False)\b", page) and 'class="row_heading' not in page
     assert health_score.lowest(scored, n=2).to_html() == page  # the same bytes run after run
+
+
+def test_a_health_block_without_components_sets_its_keys_over_the_default_and_later_notebooks_read_the_weights(
+    tiny_copy, tmp_path
+):
+    """dataset.yaml's `health: {weights: learned}` keeps the default configuration and asks for learned weights;
+    the notebooks after 09 (config_for with the run folder) score with the weights 09 froze there."""
+    from helpers import artifacts
+    from helpers.data.contract import load_dataset
+    from helpers.health import backtest as health_backtest
+    from helpers.health import inputs as health_inputs
+    from helpers.health import weights as health_weights
+
+    meta = tiny_copy / "dataset.yaml"
+    meta.write_text(meta.read_text() + "health:\n  weights: learned\n  tier_margin: 5\n")
+    ds = load_dataset(tiny_copy, "2026-06-30")
+    config, source = health_inputs.config_for(ds)
+    default = health_config.load(health_inputs.DEFAULT_CONFIG)
+    assert config.components == default.components and (config.weights, config.tier_margin) == ("learned", 5)
+    assert source == "the workbook's default, with dataset.yaml's health: weights, tier_margin"
+    history, cfg = _bad_sign_history()
+    doc = health_weights.frozen(health_backtest.learned_weights(history, cfg), {"as_of": "2026-05-31"})
+    (tmp_path / "artifacts").mkdir()
+    artifacts.write_text(yaml.safe_dump(doc), tmp_path, "health_learned.yaml")
+    later, said = health_inputs.config_for(ds, run_dir=tmp_path)
+    assert "behaviour" in later.components and later.tiers == config.tiers and later.tier_margin == 5
+    assert said.endswith(", weights learned on 2026-05-31")

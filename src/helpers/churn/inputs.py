@@ -74,7 +74,7 @@ def load(
     ds = contract.load_dataset(dataset, as_of)
     plan = snapshots.cadence(ds, horizon_days)
     horizon = plan.horizon_days
-    config, _ = health_inputs.config_for(ds, health_config)
+    config, _ = health_inputs.config_for(ds, health_config, run_dir)
     history = churn_data.history(ds, config, run_dir, horizon, progress)
     holdout = churn_data.holdout_snapshots(plan, holdout_months)
     split = churn_model.time_split(history, horizon, ds.config.churn.grace_days, holdout, holdout_share, seed)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import yaml
 from sklearn.metrics import roc_auc_score
 
 from helpers.churn import evaluation
@@ -152,7 +151,7 @@ class Learned:
         return len(self.margins) == 2 and bool((self.margins.ci_low > 0).all())
 
     def verdict(self) -> str:
-        """Whether to paste the learned configuration, in one sentence ('' when nothing was learned)."""
+        """Whether the learned weights rank churn better, in one sentence ('' when nothing was learned)."""
         if self.config is None:
             return ""
         m = self.margins.set_index("figure")
@@ -162,10 +161,11 @@ class Learned:
             for f in m.index
         )
         if self.clearly_better:
-            return f"The learned weights beat the configured ones on the later snapshots: {said}. Paste the YAML below."
-        return (
-            f"The learned weights do not beat the configured ones clearly on the later snapshots ({said}): keep yours."
-        )
+            return (
+                f"The learned weights beat the configured ones on the later snapshots: {said}. To score with them, "
+                "set health.weights: learned in dataset.yaml."
+            )
+        return f"The learned weights do not beat the configured ones clearly on the later snapshots ({said})."
 
     def figures(self) -> dict:
         """For health_backtest.json and the front page: both configurations' AUC, lift and surprise churn on the
@@ -185,13 +185,6 @@ class Learned:
                 "lowest_decile_lift_margin": margins["lowest-decile lift"],
             }
         }
-
-    def yaml(self) -> str:
-        """The learned configuration, to paste under ``health:`` in dataset.yaml ('' when none)."""
-        if self.config is None:
-            return ""
-        body = self.config.model_dump(mode="json", exclude_defaults=True)
-        return yaml.safe_dump({"health": body}, sort_keys=False, width=110)
 
 
 def learned_weights(results: pd.DataFrame | None, config: HealthConfig, seed: int = 42) -> Learned:

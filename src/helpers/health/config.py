@@ -138,6 +138,9 @@ class HealthConfig(Strict):
     # A score that crosses a tier boundary by less than this many points changes the account's tier only
     # when last month's score was already on the new side (health.stability); 0: tiers as scored.
     tier_margin: float = Field(3.0, ge=0)
+    # Which weights score the accounts (health.weights): "configured" (these), "learned" (the previous run's
+    # frozen health_learned.yaml, else learned now and frozen), "relearn", or a health_learned.yaml's path
+    weights: str = "configured"
 
     @model_validator(mode="after")
     def _check(self):

@@ -16,6 +16,8 @@ from helpers.data import contract, flat_table
 from helpers.errors import ConfigError, DataContractError
 from helpers.health import config as health_config
 from helpers.health import snapshots
+from helpers.health import weights as health_weights
+from helpers.settings import read_yaml
 
 DEFAULT_CONFIG = health_config.DEFAULT_CONFIG
 
@@ -46,22 +48,33 @@ def load(
     return HealthInputs(snapshots.today(ds, run_dir), config, "dataset", ds, source)
 
 
-def config_for(ds: contract.Dataset, config_path: str = "") -> tuple[health_config.HealthConfig, str]:
-    """The health configuration: a given file, else dataset.yaml's health:, else the workbook's default;
-    its drivers call a session what the dataset measures (logins, or active days without a session event)."""
+def config_for(
+    ds: contract.Dataset, config_path: str = "", run_dir: str | Path = ""
+) -> tuple[health_config.HealthConfig, str]:
+    """The health configuration: a given file, else dataset.yaml's health:, else the workbook's default; a
+    health: without components (``weights: learned``, say) sets those keys over the default's. Its drivers call
+    a session what the dataset measures (logins, or active days without a session event). With ``run_dir``
+    (the notebooks after 09), the weights notebook 09 scored with (``health.weights``)."""
+    raw = ds.config.health
     if config_path:
         config, source = health_config.load(paths.dataset_dir(config_path)), config_path
-    elif ds.config.health:
-        config = health_config.parse(ds.config.health, str(ds.root / "dataset.yaml"), at="health")
+    elif raw and "components" in raw:
+        config = health_config.parse(raw, str(ds.root / "dataset.yaml"), at="health")
         source = "dataset.yaml: health"
+    elif raw:
+        config = health_config.parse(read_yaml(DEFAULT_CONFIG) | raw, str(ds.root / "dataset.yaml"), at="health")
+        source = f"the workbook's default, with dataset.yaml's health: {', '.join(raw)}"
     else:
         config, source = (
             health_config.load(DEFAULT_CONFIG),
             "the workbook's default (src/helpers/health/default_health.yaml)",
         )
-    return (
-        config if ds.config.taxonomy.session_event else config.model_copy(update={"sessions": "active days"})
-    ), source
+    if not ds.config.taxonomy.session_event:
+        config = config.model_copy(update={"sessions": "active days"})
+    if str(run_dir):
+        config, note = health_weights.for_run(config, run_dir)
+        source += f", {note}" if note else ""
+    return config, source
 
 
 def flat(account_table: str, config_path: str, id_column: str = "") -> HealthInputs:

@@ -172,8 +172,17 @@ def _health(dist: pd.DataFrame) -> dict:
 
 
 def _health_note(backtest: dict) -> str:
-    """When weights learned from past outcomes rank churn clearly better than the configured ones (notebook 09),
-    one sentence saying so; else nothing (the configured score stands)."""
+    """Which weights the score uses when they were learned from past outcomes (``health.weights``), or, when
+    learned ones rank churn clearly better than the configured ones (notebook 09), one sentence saying so;
+    else nothing (the configured score stands)."""
+    used = backtest.get("weights", {})
+    if used.get("in_use") == "learned":
+        auc = used["judged"]["auc"]
+        return (
+            f"The score uses weights learned from past outcomes on {text.day(pd.Timestamp(used['learned_as_of']))}, "
+            "including which actions signal churn: on the months they were judged on, they ranked churners at AUC "
+            f"{auc['learned']:.2f}, against {auc['configured']:.2f} with the configured weights."
+        )
     learned = backtest.get("learned_weights", {})
     if not learned.get("clearly_better"):
         return ""

@@ -49,7 +49,7 @@ class ExecutiveInputs:
 
 def load(dataset: str, as_of: str, run_dir: Path, previous_run: str = "") -> ExecutiveInputs:
     ds = contract.load_dataset(dataset, as_of)
-    config, _ = health_inputs.config_for(ds)
+    config, _ = health_inputs.config_for(ds, run_dir=run_dir)
     subs = ds.tables["subscriptions"]
     health = artifacts.read(run_dir, "account_health.csv")
     now = executive.portfolio(
