@@ -482,3 +482,39 @@ def test_a_driver_reads_its_phrase_the_default_one_included():
     assert churn_explain._describe("action:remove_user", np.log1p(9), np.log1p(1), {}) == (
         "remove_user 9 times in 4 weeks (typical 1)"
     )
+
+
+def test_calibration_error_is_judged_against_what_chance_gives_a_calibrated_model():
+    """On a small holdout with few churners, a perfectly calibrated model shows several points of calibration
+    error by chance: outcomes drawn from the predictions land under the 95th percentile of chance in about
+    95 % of holdouts, while probabilities twice too high land above it; the note says which, and how many
+    rows would check to within 3 points."""
+    from helpers.churn import evaluation
+
+    rng = np.random.default_rng(3)
+    p = rng.beta(1, 20, 300)  # ~5 % churn: about 14 churners
+    chance = evaluation.calibration_by_chance(p, seed=1)
+    assert chance == evaluation.calibration_by_chance(p, seed=1) and 1.5 < chance[0] < chance[1]
+    within = [evaluation.calibration_error(rng.random(300) < p, p) <= chance[1] for _ in range(200)]
+    assert 0.88 < np.mean(within) <= 1.0
+    doubled = evaluation.calibration_error(rng.random(300) < p, np.clip(2 * p, 0, 1))
+    twice = evaluation.calibration_by_chance(np.clip(2 * p, 0, 1), seed=1)
+    assert doubled > twice[1]
+    assert evaluation.calibration_note(doubled, twice, np.arange(300) < 14).endswith(
+        "off by more than chance explains."
+    )
+    said = evaluation.calibration_note(3.0, (3.2, 4.5), np.arange(300) < 14)
+    assert said.endswith(
+        "cannot check the probabilities to within 3 points; about 400 held-out account-snapshots would."
+    )
+    summary = {
+        "calibration_error": 6.0,
+        "calibration_error_by_chance": [5.0, 7.0],
+        "auc_roc": 0.8,
+        "lift_top_decile": 4,
+    }
+    said = evaluation.recommendations(summary, pd.DataFrame(), pd.DataFrame(columns=["feature", "status"]))
+    assert said[0].startswith("The holdout is too small to check the probabilities finely")
+    summary["calibration_error_by_chance"] = [1.0, 2.0]
+    said = evaluation.recommendations(summary, pd.DataFrame(), pd.DataFrame(columns=["feature", "status"]))
+    assert said[0].startswith("Probabilities are off by 6.0 points on average, more than chance explains")

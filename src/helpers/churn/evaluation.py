@@ -23,6 +23,7 @@ BANDS = (0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 SEGMENT_FIGURES = ["n", "churned", "churn_rate", "mean_probability", "auc_roc", "note"]  # by_segment, per segment
 COMPARISON_COLUMNS = ["metric", "previous", "current", "change"]  # compare_previous
 DRIFT_COLUMNS = ["feature", "psi", "status"]  # drift
+CHANCE_DRAWS = 1000  # outcomes drawn from the predictions, for the calibration error chance alone gives
 
 
 def unchecked():
@@ -159,6 +160,43 @@ def calibration_error(y, p, bins: int = 10) -> float:
     df["bin"] = pd.qcut(df.p.rank(method="first"), bins, labels=False)
     g = df.groupby("bin")
     return round(float(100 * ((g.y.mean() - g.p.mean()).abs() * g.size()).sum() / len(df)), 2)
+
+
+def calibration_by_chance(p, bins: int = 10, seed: int = 42, draws: int = CHANCE_DRAWS) -> tuple[float, float]:
+    """The mean calibration error (``calibration_error``) a perfectly calibrated model would show on these rows
+    by chance alone: outcomes drawn from the predicted probabilities themselves, ``draws`` times; the median
+    and the 95th percentile, in points. On a small holdout with few churners it is several points: below it,
+    the holdout cannot say the probabilities are off."""
+    p = np.asarray(p, float)
+    rank = pd.Series(p).rank(method="first")
+    group = pd.qcut(rank, bins, labels=False).to_numpy()
+    predicted = np.bincount(group, weights=p, minlength=bins)
+    rng = np.random.default_rng(seed)
+    observed = np.stack([np.bincount(group, weights=rng.random(len(p)) < p, minlength=bins) for _ in range(draws)])
+    errors = 100 * np.abs(observed - predicted).sum(axis=1) / len(p)  # |mean gap| x size, summed over bins
+    return round(float(np.median(errors)), 2), round(float(np.percentile(errors, 95)), 2)
+
+
+def calibration_note(error: float, chance: tuple[float, float], y, good: float = 3.0) -> str:
+    """The calibration error against what chance gives a calibrated model on the same rows (outcomes ``y``), in
+    one sentence; when chance alone reaches ``good`` points, how many held-out rows would bring it under."""
+    median, high = chance
+    n, positives = len(y), int(np.sum(y))
+    said = (
+        f"mean calibration error {error:.2f} points on {n:,} held-out account-snapshots with {positives:,} churned; "
+        f"a perfectly calibrated model would show {median:.2f} by chance on the same rows (95 % of draws under "
+        f"{high:.2f})"
+    )
+    if error > high:
+        return f"{said}: the probabilities are off by more than chance explains."
+    said += ": the gap is within what chance gives"
+    if median < good:
+        return said + "."
+    need = int(np.ceil(n * (median / good) ** 2 / 100) * 100)  # chance shrinks as 1/sqrt(rows)
+    return (
+        f"{said}, so this holdout cannot check the probabilities to within {good:g} points; about {need:,} "
+        "held-out account-snapshots would."
+    )
 
 
 def by_segment(table: pd.DataFrame, segment: str = "segment") -> pd.DataFrame:
@@ -325,8 +363,10 @@ def summary(
     holdout: pd.DataFrame,
     card: dict,
     reference: pd.DataFrame | None = None,
+    calibration_chance: tuple[float, float] = (np.nan, np.nan),
 ) -> dict:
-    """The headline figures of validation.json, from the tables above them (``against_reference`` too)."""
+    """The headline figures of validation.json, from the tables above them (``against_reference`` too;
+    ``calibration_chance``: ``calibration_by_chance``'s on the same rows)."""
     value = metrics.set_index("metric").value
     against = {}
     if reference is not None and not reference.empty:
@@ -338,6 +378,7 @@ def summary(
         "pr_auc": float(value["pr_auc"]),
         "brier": float(value["brier"]),
         "calibration_error": calibration_error_points,
+        "calibration_error_by_chance": list(calibration_chance),
         "lift_top_decile": float(lift.lift.iloc[0]),
         "n": len(holdout),
         "positives": int(holdout.churned.sum()),
@@ -389,10 +430,17 @@ def recommendations(summary: dict, segments: pd.DataFrame, drifted: pd.DataFrame
             f"reference, interval {margin[1]:+.3f} .. {margin[2]:+.3f}): more history (more training "
             "snapshots, more churners) is what would separate them; until then weigh its ranking like a usage count."
         )
-    if summary["calibration_error"] >= 5:
+    chance = np.nan_to_num(summary.get("calibration_error_by_chance", [0.0, 0.0]))
+    if summary["calibration_error"] >= 5 and summary["calibration_error"] > chance[1]:
         out.append(
-            f"Probabilities are off by {summary['calibration_error']:.1f} points on average: recalibrate "
-            "before quoting them as chances."
+            f"Probabilities are off by {summary['calibration_error']:.1f} points on average, more than chance "
+            f"explains ({chance[1]:.1f} at most): recalibrate before quoting them as chances."
+        )
+    elif chance[0] >= 3:
+        out.append(
+            f"The holdout is too small to check the probabilities finely: chance alone gives a calibrated model "
+            f"{chance[0]:.1f} points of calibration error here. Quote them as rough chances until more history "
+            "is held out."
         )
     if summary["lift_top_decile"] < 3:
         out.append(
