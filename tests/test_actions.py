@@ -85,6 +85,7 @@ def test_the_trend_is_unknown_before_eight_weeks_of_history(tmp_path):
 
 def test_rates_in_words():
     assert actions.describe("action:remove", np.log1p(12), np.log1p(2)) == "remove 12 times in 4 weeks (typical 2)"
+    assert actions.describe("action:remove_member", np.log1p(3)) == "remove member 3 times in 4 weeks"
     assert actions.describe("action:remove/user", np.log1p(1.5), np.log1p(0.5)) == (
         "remove 1.5 per active user in 4 weeks (typical 0.5)"
     )

@@ -480,7 +480,7 @@ def test_a_driver_reads_its_phrase_the_default_one_included():
     assert churn_explain._describe("nps", 6.0, 8.25, phrases) == "NPS average 6.0 (typical 8.2)"
     assert churn_explain._describe("odd", 3.0, 1.0, phrases) == "odd 3 (typical 1)"  # a phrase that cannot fill
     assert churn_explain._describe("action:remove_user", np.log1p(9), np.log1p(1), {}) == (
-        "remove_user 9 times in 4 weeks (typical 1)"
+        "remove user 9 times in 4 weeks (typical 1)"
     )
 
 

@@ -122,12 +122,12 @@ def is_action(column: str) -> bool:
 
 
 def describe(column: str, value: float, typical: float | None = None) -> str:
-    """A rate in words a CSM reads, with the typical value when given: 'remove_member 12 times in 4 weeks
-    (typical 2)'."""
+    """A rate in words a CSM reads, with the typical value when given: 'remove member 12 times in 4 weeks
+    (typical 2)' (the event's name with spaces for underscores, as a page shows it)."""
     if column == f"{RATIO}advanced/core":
         times = lambda v: f"{np.exp(v):.2g}x"
         return f"advanced events per core event {times(value)}{_typical(typical, times)}"
-    name = column.split(":", 1)[1]
+    name = column.split(":", 1)[1].replace("_", " ")
     if name.endswith(":trend"):
         change = lambda v: f"{np.expm1(v):+.0%}"
         return f"{name[:-6]} {change(value)} on the 4 weeks before{_typical(typical, change)}"
