@@ -1,6 +1,6 @@
 """Datasets from another author's churn simulator, to judge our churn model on data nobody here made.
 
-    python benchmarks/churnsim.py --configs test crm5 --seeds 1 2 3 --out data/churnsim [--init-customers N]
+    python benchmarks/churnsim.py --configs test crm5 --seeds 1 2 3 --out data/churnsim [--months N] [--init-customers N]
 
 Runs ChurnSim, the simulator of the book *Fighting Churn with Data* (module ``fightchurn.churnsim`` of the
 ``fightchurn`` package, 1.2.0), with its own ``test`` and ``crm5`` configurations, one fresh database per run,
@@ -8,7 +8,14 @@ and exports each run to our data contract in ``OUT/<config>-seed<N>/``: events.p
 users.csv, subscriptions.csv (every row the simulator wrote, overlaps included), dataset.yaml, a README.md
 saying what was simulated, how it was mapped and which ``--as-of`` to run it at, and ``truth/`` (the
 simulator's own churn decisions and its configuration; no notebook reads it). ``test`` runs every seed;
-``crm5`` only the first (its run is far longer). Same seed and sizes, same bytes.
+``crm5`` only the first (its run is far longer). Same seed, sizes and length, same bytes.
+
+``--months N`` simulates N months from the configuration's start_date instead of its own period (hydra
+override ``end_date``): the same event types, behaviour, utilities and churn parameters, only the date range
+changes. Such a run goes to ``OUT/<config>-<months>m-seed<seed>/`` (``test-12m-seed1``), so runs of different
+lengths never overwrite each other, and its README.md and truth/README.md say the length. ``test``'s own 5
+months are too short for the churn model (notebooks 10 and 11 step aside: too few closed snapshots and
+churners on each side of the time split); ``benchmarks/bench_predictive.py`` uses ``--configs test --months 12``.
 
 Not run by CI. It needs:
 - the ``fightchurn`` package. ``pip install fightchurn`` pins old versions of matplotlib, pillow, packaging,
@@ -19,10 +26,11 @@ Not run by CI. It needs:
   and removes it afterwards, Ctrl-C included.
 
 Sizes are the configurations' own unless ``--init-customers`` is given. ``test`` (500 initial customers,
-5 months) takes 2 to 3.5 minutes a seed on a busy 2-core machine. ``crm5`` at its own 2,000 grows to about
-4,900 customers and 100M events over its 2 years: about 4 hours, estimated from ``--init-customers 100``
-(445 customers, 9.4M events, 25 minutes). No value brings crm5 much under 15 minutes: the simulator adds
-ceil(last month's new customers x 1.04) a month, at least one more each month, so ~280 arrive whatever the start.
+5 months) takes 2 to 3.5 minutes a seed on a busy 2-core machine; with ``--months 12`` (about 610 customers,
+1.5M events) 1.5 to 3 minutes. ``crm5`` at its own 2,000 grows to about 4,900 customers and 100M events over
+its 2 years: about 4 hours, estimated from ``--init-customers 100`` (445 customers, 9.4M events, 25 minutes).
+No value brings crm5 much under 15 minutes: the simulator adds ceil(last month's new customers x 1.04) a month,
+at least one more each month, so ~280 arrive whatever the start.
 """
 
 from __future__ import annotations
@@ -140,7 +148,44 @@ def admin(port: int, sql: str) -> None:
     con.close()
 
 
-def simulate(config: str, seed: int, port: int, db: str, work: Path, init_customers: int | None) -> dict:
+def own_period(config: str) -> tuple[date, date]:
+    """The configuration's own start_date and end_date, from the installed package's conf/<config>.yaml."""
+    conf = Path(importlib.util.find_spec("fightchurn.churnsim").origin).parent / "conf" / f"{config}.yaml"
+    found = yaml.safe_load(conf.read_text())
+    return date.fromisoformat(str(found["start_date"])), date.fromisoformat(str(found["end_date"]))
+
+
+def months_later(day: date, months: int) -> date:
+    return (pd.Timestamp(day) + pd.DateOffset(months=months)).date()
+
+
+def period_overrides(config: str, months: int | None) -> list[str]:
+    """The hydra override that makes the simulated period ``months`` long from the configuration's start_date
+    (none: its own period). Only the end changes: behaviour, utilities and churn parameters stay its own."""
+    if months is None:
+        return []
+    return [f"end_date='{months_later(own_period(config)[0], months).isoformat()}'"]
+
+
+def period_text(config: str, start: date, end: date, months: int | None) -> str:
+    """How long the run simulated, and whether that is the configuration's own period."""
+
+    def length(a: date, b: date) -> str:
+        n = (b.year - a.year) * 12 + b.month - a.month
+        return f"{n} months" if months_later(a, n) == b else f"{months_between(a, b)} months"
+
+    if months is None:
+        return f"{length(start, end)}, the configuration's own period"
+    own_start, own_end = own_period(config)
+    return (
+        f"{length(start, end)}, set by `--months {months}` (hydra override end_date={end}); the configuration's "
+        f"own period is {length(own_start, own_end)}, {own_start} to {own_end}"
+    )
+
+
+def simulate(
+    config: str, seed: int, port: int, db: str, work: Path, init_customers: int | None, months: int | None
+) -> dict:
     """Run the simulator into database ``db``; its saved configuration plus where its churn decisions are."""
     admin(port, f"CREATE DATABASE {db}")
     run = work / db
@@ -151,6 +196,7 @@ def simulate(config: str, seed: int, port: int, db: str, work: Path, init_custom
         "PGPORT": str(port), "CHURN_OUT_DIR": str(run), "TMPDIR": str(run / "tmp"), "PYTHONHASHSEED": "0",
     }  # fmt: skip
     overrides = [f"random_seed={seed}"] + ([f"init_customers={init_customers}"] if init_customers else [])
+    overrides += period_overrides(config, months)
     decisions = run / "churn_decisions.csv"
     cmd = [sys.executable, "-c", DRIVER, str(decisions), "--config-name", config, *overrides]
     with open(run / "simulator.log", "w") as log:
@@ -222,11 +268,11 @@ def monthly_churn(truth: pd.DataFrame, subs: pd.DataFrame, start: date, end: dat
     return lost / alive if alive else float("nan")
 
 
-def months(a: date, b: date) -> float:
+def months_between(a: date, b: date) -> float:
     return round((b - a).days / 30.44, 1)
 
 
-def export(con, schema: str, sim: dict, out: Path, label: str) -> str:
+def export(con, schema: str, sim: dict, out: Path, label: str, months: int | None) -> str:
     """Write the contract's files and truth/ into ``out``; returns the README text."""
     multi = query(con, f"SELECT coalesce(max(user_id), 0) AS m FROM {schema}.event").m[0] > 0
     user = "'u' || {t}account_id" + (" || '-' || {t}user_id" if multi else "")
@@ -259,7 +305,9 @@ def export(con, schema: str, sim: dict, out: Path, label: str) -> str:
     truth = churn_truth(sim["decisions"], subs, accounts.account_id)
     truth.to_csv(out / "truth" / "churn.csv", index=False, date_format=ISO_DAY)
     shutil.copyfile(sim["conf_file"], out / "truth" / "simulator_conf.yaml")
-    (out / "truth" / "README.md").write_text(TRUTH_README)
+    period = period_text(schema, start, end, months)
+    said = textwrap.fill(f"Simulated period: {start} to {end}, {period}.", 105)
+    (out / "truth" / "README.md").write_text(TRUTH_README.format(period=said))
     config = {
         "name": label,
         "description": f"fightchurn {version('fightchurn')} churnsim, configuration '{conf['model']}' (benchmarks/churnsim.py)",
@@ -274,14 +322,15 @@ def export(con, schema: str, sim: dict, out: Path, label: str) -> str:
     enough = pd.Timestamp(first) + pd.DateOffset(months=6) + pd.Timedelta(days=60) <= pd.Timestamp(full)
     as_of = full if enough else last
     why = (WHY_FULL if enough else WHY_SHORT).format(
-        end=end, last=last, full=full, closed=last - timedelta(days=30), behind=months(first, as_of),
-        simulated=months(start, end),
+        end=end, last=last, full=full, closed=last - timedelta(days=30), behind=months_between(first, as_of),
+        simulated=months_between(start, end),
     )  # fmt: skip
     suggestion = textwrap.fill(f"**Suggested `--as-of {as_of}`**: {why}", 110)
     churned = truth[truth.churned]
     return README.format(
         label=label, model=conf["model"], seed=conf["random_seed"], init=conf["init_customers"],
-        growth=conf["growth_rate"], start=start, end=end, first=first, last=last,
+        growth=conf["growth_rate"], start=start, end=end, first=first,
+        period=textwrap.fill(f"Simulated period: {period}.", 110), last=last,
         accounts=len(accounts), users=len(users), users_per=len(users) / len(accounts),
         events=pq.ParquetFile(out / "events.parquet").metadata.num_rows, subs=len(subs), overlap=overlapping(subs),
         churned=len(churned), share=len(churned) / len(accounts), mid_term=int(churned.mid_term.sum()),
@@ -297,6 +346,8 @@ README = """# {label}
 Made by `benchmarks/churnsim.py` with ChurnSim, the churn simulator of *Fighting Churn with Data*
 (`fightchurn.churnsim`, fightchurn {fightchurn}), configuration `{model}`, random_seed {seed}, {init} initial
 customers growing {growth:.0%} a month, simulated from {start} to {end}. Nothing here was tuned.
+
+{period}
 
 - events: {events:,} from {first} to {last}
 - accounts: {accounts:,}; users: {users:,} ({users_per:.1f} per account)
@@ -358,22 +409,27 @@ month end it decided to leave on: its first day without service, as a first-unpa
 (left before its paid term ended, quarterly to annual plans) and last_end_date (the latest end_date among its
 subscription rows as written; later than churn_date when a mid-term churn cut only the add-on row the
 simulator wrote last). simulator_conf.yaml: the configuration the simulator ran with, seed included.
+{period}
 """
 
 
-def run_one(config: str, seed: int, port: int, work: Path, out_dir: Path, init_customers: int | None) -> None:
-    db = f"{config}_seed{seed}"
+def run_one(
+    config: str, seed: int, port: int, work: Path, out_dir: Path, init_customers: int | None, months: int | None
+) -> None:
+    length = f"{months}m" if months else ""
+    db = "_".join(filter(None, [config, length, f"seed{seed}"]))
     t0 = time.monotonic()
-    sim = simulate(config, seed, port, db, work, init_customers)
+    sim = simulate(config, seed, port, db, work, init_customers, months)
     t1 = time.monotonic()
-    target = out_dir / f"{config}-seed{seed}"
+    target = out_dir / "-".join(filter(None, [config, length, f"seed{seed}"]))
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
         con = connect(port, db)
-        label = f"ChurnSim {config}, seed {seed}" + (f", {init_customers} initial customers" if init_customers else "")
-        text = export(con, config, sim, partial, label)
+        label = f"ChurnSim {config}" + (f", {months} months" if months else "") + f", seed {seed}"
+        label += f", {init_customers} initial customers" if init_customers else ""
+        text = export(con, config, sim, partial, label, months)
         con.close()
         admin(port, f"DROP DATABASE {db}")
         (partial / "README.md").write_text(text)
@@ -393,7 +449,15 @@ def main(argv=None) -> None:
     ap.add_argument(
         "--init-customers", type=int, help="customers at the start (default: the configuration's own: 500, 2,000)"
     )
+    ap.add_argument(
+        "--months",
+        type=int,
+        help="months to simulate from the configuration's start_date (default: its own period: test 5, crm5 24); "
+        "the export goes to OUT/<config>-<months>m-seed<seed>",
+    )
     args = ap.parse_args(argv)
+    if args.months is not None and args.months < 1:
+        ap.error("--months must be at least 1")
     if importlib.util.find_spec("fightchurn") is None or importlib.util.find_spec("psycopg2") is None:
         fail(
             "fightchurn not installed: pip install --no-deps fightchurn==1.2.0 && pip install hydra-core postgres psycopg2-binary"
@@ -403,7 +467,7 @@ def main(argv=None) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="churnsim-") as tmp, private_postgres(Path(tmp)) as port:
             for config, seed in runs:
-                run_one(config, seed, port, Path(tmp), args.out, args.init_customers)
+                run_one(config, seed, port, Path(tmp), args.out, args.init_customers, args.months)
     except RuntimeError as exc:
         print(exc, file=sys.stderr)
         sys.exit(1)
