@@ -518,3 +518,27 @@ def test_calibration_error_is_judged_against_what_chance_gives_a_calibrated_mode
     summary["calibration_error_by_chance"] = [1.0, 2.0]
     said = evaluation.recommendations(summary, pd.DataFrame(), pd.DataFrame(columns=["feature", "status"]))
     assert said[0].startswith("Probabilities are off by 6.0 points on average, more than chance explains")
+
+
+def test_calibration_never_turns_the_ranking_upside_down():
+    """Scores that rank churn backwards out of fold (a model with no signal, fitted on few churners) made
+    Platt's sigmoid slope downwards, and the shipped model ranked every account in reverse (Spearman -1.0
+    against its own scores). The calibrator now gives everyone the base rate and says so; scores that rank
+    churn the right way keep their order."""
+    from scipy.stats import spearmanr
+
+    from helpers.churn import model as churn_model
+
+    rng = np.random.default_rng(0)
+    s = rng.normal(size=400)
+    backwards = pd.Series(rng.random(400) < 1 / (1 + np.exp(2 * s + 2)))
+    flat, method = churn_model.calibrated(None, s, backwards)
+    p = flat.calibrator.predict_proba(s.reshape(-1, 1))[:, 1]
+    assert method == "sigmoid" and np.ptp(p) == 0 and p[0] == pytest.approx(backwards.mean())
+    assert churn_model.ranks_nothing(flat)
+    assert "ranked churn backwards" in churn_model.calibration_said(flat, p, backwards)
+    forwards = pd.Series(rng.random(400) < 1 / (1 + np.exp(-2 * s + 2)))
+    kept, _ = churn_model.calibrated(None, s, forwards)
+    q = kept.calibrator.predict_proba(s.reshape(-1, 1))[:, 1]
+    assert spearmanr(s, q).statistic == pytest.approx(1.0) and not churn_model.ranks_nothing(kept)
+    assert "backwards" not in churn_model.calibration_said(kept, q, forwards)

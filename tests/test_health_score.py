@@ -202,6 +202,22 @@ def test_notebook_09_scores_the_flat_export(tmp_path):
     assert health.at["Delta-Co", "recommended_action"] == "executive escalation"
 
 
+def test_an_account_with_no_data_to_score_is_to_be_looked_into_not_a_crash():
+    """A row with no value in any sub-metric (an account that started on as_of, say) has no score and no tier;
+    the playbook asks for a look at its tracking instead of failing on the missing tier (KeyError: <NA>)."""
+    from helpers.health import playbook
+
+    cfg = health_config.parse(RAW)
+    table = pd.read_csv(EXAMPLE / "usage_export.csv")
+    table = pd.concat([table, pd.DataFrame({"account_id": ["Empty-Co"]})], ignore_index=True)
+    scored = health_score.score(table, cfg)
+    got = playbook.recommend(table, scored, cfg).set_index("account_id")
+    assert np.isnan(got.at["Empty-Co", "health_score"]) and pd.isna(got.at["Empty-Co", "tier"])
+    assert got.at["Empty-Co", "recommended_action"] == "no data to score: check its tracking"
+    before = playbook.recommend(table.iloc[:-1], health_score.score(table.iloc[:-1], cfg), cfg).set_index("account_id")
+    pd.testing.assert_frame_equal(got.drop(index="Empty-Co"), before)  # the others as before
+
+
 def test_alerts_fire_on_the_configured_thresholds():
     from helpers.health import alerts
     from helpers.report import changes as monthly_changes

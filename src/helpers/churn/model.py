@@ -363,7 +363,36 @@ def _score_calibrator(scores: np.ndarray, y: pd.Series, method: str) -> Calibrat
     """The calibrator of ``scores`` (one per row of y): the frozen scores are only mapped, so cv splits
     nothing that is fitted and the map is fitted on every row."""
     calibrator = CalibratedClassifierCV(FrozenEstimator(_Scores()), method=method, cv=2)
-    return calibrator.fit(np.asarray(scores, float).reshape(-1, 1), y)
+    calibrator.fit(np.asarray(scores, float).reshape(-1, 1), y)
+    base = float(np.mean(y))
+    for sigmoid in (c for part in calibrator.calibrated_classifiers_ for c in part.calibrators if hasattr(c, "a_")):
+        if sigmoid.a_ > 0:  # Platt's fit slopes downwards: it would turn the ranking upside down
+            sigmoid.a_, sigmoid.b_ = 0.0, float(np.log((1 - base) / base))  # everyone the base rate
+    return calibrator
+
+
+def ranks_nothing(model: ScoreCalibrated) -> bool:
+    """Whether the calibrator maps every score to one probability: the out-of-fold scores ranked churn
+    backwards (Platt's slope the wrong way), so no account is told apart (``_score_calibrator``)."""
+    return any(
+        getattr(c, "a_", None) == 0.0 for part in model.calibrator.calibrated_classifiers_ for c in part.calibrators
+    )
+
+
+def calibration_said(model: ScoreCalibrated, oof: np.ndarray, y: pd.Series) -> str:
+    """How the chosen model was calibrated, its mean out-of-fold probability against the observed rate, and,
+    when its scores ranked churn backwards, that every account gets the base rate."""
+    said = (
+        f"calibration: {model.calibrator.method}; mean predicted {np.mean(oof):.3f} against {y.mean():.3f} observed "
+        "(out of fold, training data)"
+    )
+    if ranks_nothing(model):
+        said += (
+            ". Its out-of-fold scores ranked churn backwards (a sigmoid sloping the wrong way), so the calibration "
+            "gives every account the base rate rather than turn the ranking upside down: this model tells no "
+            "account from another"
+        )
+    return said
 
 
 def oof_calibrated(scores: np.ndarray, y: pd.Series, splits: list, method: str) -> np.ndarray:

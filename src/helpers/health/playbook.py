@@ -16,6 +16,9 @@ import pandas as pd
 
 from helpers.health.config import HealthConfig
 
+# An account with no value in any sub-metric has no score and no tier: its first step is to find out why.
+UNSCORED = (-1, "no data to score: check its tracking", "CSM", "weekly review")
+
 
 def signals(features: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
     """One boolean column per configured signal (a missing metric never switches a signal on)."""
@@ -37,13 +40,14 @@ def signals(features: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
 
 
 def recommend(features: pd.DataFrame, scored: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
-    """scored + recommended_action, owner, sla, signals (the signals that are on)."""
+    """scored + recommended_action, owner, sla, signals (the signals that are on); an account with no score
+    (no sub-metric has a value) is to be looked into (``UNSCORED``), unless a signal rule calls for more."""
     tiers = {t.name: t for t in config.tiers}
     on = signals(features.reset_index(drop=True), config)
     rows = []
     for i, tier_name in enumerate(scored.tier.reset_index(drop=True)):
-        tier = tiers[tier_name]
-        best = (tier.risk, tier.priority, tier.owner, tier.sla)
+        tier = tiers.get(tier_name) if isinstance(tier_name, str) else None
+        best = (tier.risk, tier.priority, tier.owner, tier.sla) if tier else UNSCORED
         for rule in sorted(config.playbook, key=lambda r: -r.risk):
             if rule.risk >= best[0] and all(on.at[i, s] for s in rule.when):
                 best = (rule.risk, rule.action, rule.owner, rule.sla)
