@@ -29,6 +29,7 @@ MARGIN_COLUMNS = ["figure", "learned_minus_configured", "ci_low", "ci_high"]
 BEHAVIOUR = "behaviour"  # the learned component: event-type rates, each in its learned direction
 LEARNED_RATES = 8  # event-type rates in it, at most
 MIN_EDGE = 0.03  # a rate whose AUC alone is within this of 0.5 tells nothing
+Z_KEEP = 1.96  # a component earns weight when its coefficient lowers risk by more than this many standard errors
 
 
 def horizon_for(ds: Dataset | None, horizon_days: int = 0) -> int:
@@ -194,7 +195,8 @@ def learned_weights(results: pd.DataFrame | None, config: HealthConfig, seed: in
     1. Behaviour: the event-type rates that tell churn alone (``behaviour_rates``) form a component of their
        own, BEHAVIOUR, each scored by percentile among its snapshot's accounts in its learned direction.
     2. Component weights: a logistic regression of churn on every component's score (that one included); a
-       component's weight is its (negative) coefficient's share, a component that does not lower risk gets 0.
+       component's weight is its (negative) coefficient's share, a component that does not lower risk beyond
+       the noise gets 0 (``_component_weights``).
     The later half is then scored with each configuration and judged: AUC of the score against churn,
     lowest-decile lift and surprise churn, and the learned minus configured AUC and lift with 95 % intervals
     from a paired bootstrap over accounts (``judge``)."""
@@ -207,7 +209,7 @@ def learned_weights(results: pd.DataFrame | None, config: HealthConfig, seed: in
     early, late = _halves(results)
     rates = behaviour_rates(early)
     probe = with_behaviour(config, rates)
-    learned = _component_weights(early, probe, seed)
+    learned = _component_weights(early, probe)
     final = with_weights(probe, learned)
     configured = config.component_weights()
     comps = [c for c in final.components if c in configured or c == BEHAVIOUR]
@@ -254,20 +256,30 @@ def with_behaviour(config: HealthConfig, rates: dict[str, Metric]) -> HealthConf
     return with_weights(config.model_copy(update={"components": comps}), weights)
 
 
-def _component_weights(early: pd.DataFrame, config: HealthConfig, seed: int) -> dict[str, float]:
+def _component_weights(early: pd.DataFrame, config: HealthConfig) -> dict[str, float]:
     """Component weights from a logistic regression of churn on the component scores (earlier half): each
-    component's share of the risk-lowering coefficients, in tenths summing to 100."""
-    from sklearn.linear_model import LogisticRegression
+    component whose coefficient lowers risk beyond the noise (z below -Z_KEEP) gets its share of those
+    coefficients, in tenths summing to 100; the others get 0: weight on a component whose pull is noise only
+    dilutes the ones that tell. With no such component, or a fit that fails, the configured weights."""
+    import warnings
+
+    import statsmodels.api as sm
 
     scores = health_score.score(early, config, within="snapshot")
     # a component with no data in the earlier half (its tables are missing, or its windows reach before the
-    # first event on a short history) has nothing to learn from
-    comps = [c for c in config.components if scores[f"score_{c}"].notna().any()]
+    # first event on a short history), or one value for every account, has nothing to learn from
+    comps = [c for c in config.components if scores[f"score_{c}"].nunique() > 1]
     X = scores[[f"score_{c}" for c in comps]].apply(lambda col: col.fillna(col.mean())) / 100
-    model = LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed).fit(X, early.churned)
-    pull = dict(zip(comps, np.clip(-model.coef_[0], 0, None)))
+    try:
+        with warnings.catch_warnings():  # separation and slow convergence show in the z-values: no log noise
+            warnings.simplefilter("ignore")
+            fit = sm.Logit(early.churned.to_numpy(float), sm.add_constant(X.to_numpy())).fit(disp=0, maxiter=200)
+    except (np.linalg.LinAlgError, ValueError):
+        return config.component_weights()
+    coef, z = fit.params[1:], fit.tvalues[1:]
+    pull = {c: float(-b) for c, b, t in zip(comps, coef, z) if t < -Z_KEEP}
     total = sum(pull.values())
-    if total <= 0:
+    if not total > 0:
         return config.component_weights()
     learned = {c: round(100 * pull.get(c, 0.0) / total, 1) for c in config.components}
     top = max(learned, key=learned.get)
