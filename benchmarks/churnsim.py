@@ -14,8 +14,14 @@ simulator's own churn decisions and its configuration; no notebook reads it). ``
 override ``end_date``): the same event types, behaviour, utilities and churn parameters, only the date range
 changes. Such a run goes to ``OUT/<config>-<months>m-seed<seed>/`` (``test-12m-seed1``), so runs of different
 lengths never overwrite each other, and its README.md and truth/README.md say the length. ``test``'s own 5
-months are too short for the churn model (notebooks 10 and 11 step aside: too few closed snapshots and
-churners on each side of the time split); ``benchmarks/bench_predictive.py`` uses ``--configs test --months 12``.
+months at its own 500 customers are too short for the churn model (notebooks 10 and 11 step aside: too few
+closed snapshots and churners on each side of the time split).
+
+``--init-customers N`` starts the simulation with N customers instead of the configuration's own (hydra
+override ``init_customers``; new customers then arrive at the growth rate from there). Such a run goes to
+``OUT/<config>[-<months>m]-<N>c-seed<seed>/`` (``test-6m-2900c-seed1``), and its README.md and truth/README.md
+say the size; runs at the configuration's own size keep their names. ``benchmarks/bench_predictive.py`` uses
+``--configs test --months 7 --init-customers 2900``: about 2,300 accounts paying on 2020-06-30, its as_of.
 
 Not run by CI. It needs:
 - the ``fightchurn`` package. ``pip install fightchurn`` pins old versions of matplotlib, pillow, packaging,
@@ -27,8 +33,10 @@ Not run by CI. It needs:
 
 Sizes are the configurations' own unless ``--init-customers`` is given. ``test`` (500 initial customers,
 5 months) takes 2 to 3.5 minutes a seed on a busy 2-core machine; with ``--months 12`` (about 610 customers,
-1.5M events) 1.5 to 3 minutes. ``crm5`` at its own 2,000 grows to about 4,900 customers and 100M events over
-its 2 years: about 4 hours, estimated from ``--init-customers 100`` (445 customers, 9.4M events, 25 minutes).
+1.5M events) 1.5 to 3 minutes; with ``--months 7 --init-customers 2900`` (about 3,090 customers, 5M events)
+5.5 to 6 minutes, 12 under a parallel test suite. ``crm5`` at its own 2,000 grows to about 4,900 customers and
+100M events over its 2 years: about 4 hours, estimated from ``--init-customers 100`` (445 customers, 9.4M events,
+25 minutes).
 No value brings crm5 much under 15 minutes: the simulator adds ceil(last month's new customers x 1.04) a month,
 at least one more each month, so ~280 arrive whatever the start.
 """
@@ -148,11 +156,26 @@ def admin(port: int, sql: str) -> None:
     con.close()
 
 
-def own_period(config: str) -> tuple[date, date]:
-    """The configuration's own start_date and end_date, from the installed package's conf/<config>.yaml."""
+def own_conf(config: str) -> dict:
+    """The installed package's conf/<config>.yaml."""
     conf = Path(importlib.util.find_spec("fightchurn.churnsim").origin).parent / "conf" / f"{config}.yaml"
-    found = yaml.safe_load(conf.read_text())
+    return yaml.safe_load(conf.read_text())
+
+
+def own_period(config: str) -> tuple[date, date]:
+    """The configuration's own start_date and end_date."""
+    found = own_conf(config)
     return date.fromisoformat(str(found["start_date"])), date.fromisoformat(str(found["end_date"]))
+
+
+def size_text(config: str, init_customers: int | None) -> str:
+    """Whether the run's initial customers were set by ``--init-customers`` (empty when not: its own size)."""
+    if not init_customers:
+        return ""
+    own = own_conf(config).get("init_customers")
+    return f"Size: {init_customers:,} initial customers, set by `--init-customers {init_customers}`" + (
+        f" (hydra override init_customers); the configuration's own is {own:,}." if own else "."
+    )
 
 
 def months_later(day: date, months: int) -> date:
@@ -272,7 +295,9 @@ def months_between(a: date, b: date) -> float:
     return round((b - a).days / 30.44, 1)
 
 
-def export(con, schema: str, sim: dict, out: Path, label: str, months: int | None) -> str:
+def export(
+    con, schema: str, sim: dict, out: Path, label: str, months: int | None, init_customers: int | None = None
+) -> str:
     """Write the contract's files and truth/ into ``out``; returns the README text."""
     multi = query(con, f"SELECT coalesce(max(user_id), 0) AS m FROM {schema}.event").m[0] > 0
     user = "'u' || {t}account_id" + (" || '-' || {t}user_id" if multi else "")
@@ -307,6 +332,8 @@ def export(con, schema: str, sim: dict, out: Path, label: str, months: int | Non
     shutil.copyfile(sim["conf_file"], out / "truth" / "simulator_conf.yaml")
     period = period_text(schema, start, end, months)
     said = textwrap.fill(f"Simulated period: {start} to {end}, {period}.", 105)
+    size = size_text(schema, init_customers)
+    said += f"\n{textwrap.fill(size, 105)}" if size else ""
     (out / "truth" / "README.md").write_text(TRUTH_README.format(period=said))
     config = {
         "name": label,
@@ -326,11 +353,12 @@ def export(con, schema: str, sim: dict, out: Path, label: str, months: int | Non
         simulated=months_between(start, end),
     )  # fmt: skip
     suggestion = textwrap.fill(f"**Suggested `--as-of {as_of}`**: {why}", 110)
+    simulated = textwrap.fill(f"Simulated period: {period}.", 110) + (f"\n\n{textwrap.fill(size, 110)}" if size else "")
     churned = truth[truth.churned]
     return README.format(
         label=label, model=conf["model"], seed=conf["random_seed"], init=conf["init_customers"],
         growth=conf["growth_rate"], start=start, end=end, first=first,
-        period=textwrap.fill(f"Simulated period: {period}.", 110), last=last,
+        period=simulated, last=last,
         accounts=len(accounts), users=len(users), users_per=len(users) / len(accounts),
         events=pq.ParquetFile(out / "events.parquet").metadata.num_rows, subs=len(subs), overlap=overlapping(subs),
         churned=len(churned), share=len(churned) / len(accounts), mid_term=int(churned.mid_term.sum()),
@@ -416,12 +444,12 @@ simulator wrote last). simulator_conf.yaml: the configuration the simulator ran 
 def run_one(
     config: str, seed: int, port: int, work: Path, out_dir: Path, init_customers: int | None, months: int | None
 ) -> None:
-    length = f"{months}m" if months else ""
-    db = "_".join(filter(None, [config, length, f"seed{seed}"]))
+    length, size = (f"{months}m" if months else ""), (f"{init_customers}c" if init_customers else "")
+    db = "_".join(filter(None, [config, length, size, f"seed{seed}"]))
     t0 = time.monotonic()
     sim = simulate(config, seed, port, db, work, init_customers, months)
     t1 = time.monotonic()
-    target = out_dir / "-".join(filter(None, [config, length, f"seed{seed}"]))
+    target = out_dir / "-".join(filter(None, [config, length, size, f"seed{seed}"]))
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
@@ -429,7 +457,7 @@ def run_one(
         con = connect(port, db)
         label = f"ChurnSim {config}" + (f", {months} months" if months else "") + f", seed {seed}"
         label += f", {init_customers} initial customers" if init_customers else ""
-        text = export(con, config, sim, partial, label, months)
+        text = export(con, config, sim, partial, label, months, init_customers)
         con.close()
         admin(port, f"DROP DATABASE {db}")
         (partial / "README.md").write_text(text)
@@ -447,7 +475,10 @@ def main(argv=None) -> None:
     ap.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3], help="test takes each, crm5 the first")
     ap.add_argument("--out", type=Path, default=Path("data/churnsim"))
     ap.add_argument(
-        "--init-customers", type=int, help="customers at the start (default: the configuration's own: 500, 2,000)"
+        "--init-customers",
+        type=int,
+        help="customers at the start (default: the configuration's own: 500, 2,000); the export goes to "
+        "OUT/<config>[-<months>m]-<N>c-seed<seed>",
     )
     ap.add_argument(
         "--months",
@@ -458,6 +489,8 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     if args.months is not None and args.months < 1:
         ap.error("--months must be at least 1")
+    if args.init_customers is not None and args.init_customers < 1:
+        ap.error("--init-customers must be at least 1")
     if importlib.util.find_spec("fightchurn") is None or importlib.util.find_spec("psycopg2") is None:
         fail(
             "fightchurn not installed: pip install --no-deps fightchurn==1.2.0 && pip install hydra-core postgres psycopg2-binary"
