@@ -199,6 +199,33 @@ def calibration_note(error: float, chance: tuple[float, float], y, good: float =
     )
 
 
+def base_rates(card: dict) -> dict:
+    """Churn in the training snapshots and in the held-out ones (the card's ``training`` parts), and whether they
+    differ beyond chance (a two-proportion z-test, 5 %); {} without a time holdout (flat mode)."""
+    parts = {p["part"]: p for p in card.get("training", [])}
+    if card.get("evaluation") != "time_holdout" or not {"train", "test"} <= set(parts):
+        return {}
+    (k1, n1), (k2, n2) = ((parts[x]["churned"], parts[x]["account_snapshots"]) for x in ("train", "test"))
+    pooled = (k1 + k2) / (n1 + n2)
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    shifted = bool(se > 0 and abs(k1 / n1 - k2 / n2) / se > 1.96)
+    return {"training": round(k1 / n1, 4), "holdout": round(k2 / n2, 4), "shifted": shifted}
+
+
+def base_rate_note(rates: dict) -> str:
+    """In words, when churn moved between the training and the held-out snapshots beyond chance ('' when not):
+    probabilities learned at one rate misstate risk at the other, however well the model ranks."""
+    if not rates.get("shifted"):
+        return ""
+    before, after = rates["training"], rates["holdout"]
+    way = "fell" if after < before else "rose"
+    return (
+        f"Churn {way} from {before:.1%} of account-snapshots in training to {after:.1%} in the held-out ones, beyond "
+        f"chance: probabilities learned at the old rate {'overstate' if after < before else 'understate'} risk at "
+        "the new one, however well the model ranks."
+    )
+
+
 def by_segment(table: pd.DataFrame, segment: str = "segment") -> pd.DataFrame:
     """AUC, churn rate and mean prediction per segment, with n and a warning where it is small; no rows
     (the same columns) when no prediction has a segment (``segment_note`` says so)."""
@@ -379,6 +406,7 @@ def summary(
         "brier": float(value["brier"]),
         "calibration_error": calibration_error_points,
         "calibration_error_by_chance": list(calibration_chance),
+        "base_rates": base_rates(card),
         "lift_top_decile": float(lift.lift.iloc[0]),
         "n": len(holdout),
         "positives": int(holdout.churned.sum()),
@@ -432,9 +460,11 @@ def recommendations(summary: dict, segments: pd.DataFrame, drifted: pd.DataFrame
         )
     chance = np.nan_to_num(summary.get("calibration_error_by_chance", [0.0, 0.0]))
     if summary["calibration_error"] >= 5 and summary["calibration_error"] > chance[1]:
+        moved = base_rate_note(summary.get("base_rates", {}))
         out.append(
             f"Probabilities are off by {summary['calibration_error']:.1f} points on average, more than chance "
             f"explains ({chance[1]:.1f} at most): recalibrate before quoting them as chances."
+            + (f" {moved} Rank accounts by them; retrain on the newest months before quoting them." if moved else "")
         )
     elif chance[0] >= 3:
         out.append(
