@@ -43,6 +43,7 @@ class Weights:
     learned: backtest.Learned  # this month's learning against the configured weights (notebook 09's tables)
     frozen: dict  # the versioned document in use ({}: the configured weights are)
     note: str  # which weights, and why, in words
+    run: dict  # this run's as_of and dataset: what a document frozen now records
 
     @property
     def in_use(self) -> str:
@@ -50,7 +51,7 @@ class Weights:
 
     def document(self) -> str:
         """``health_learned.yaml``: the frozen weights in use, else this month's suggestion ('' when none)."""
-        doc = self.frozen or frozen(self.learned, self._about)
+        doc = self.frozen or frozen(self.learned, self.run)
         return yaml.safe_dump(doc, sort_keys=False, width=110) if doc else ""
 
     def figures(self) -> dict:
@@ -60,8 +61,6 @@ class Weights:
             about = self.frozen["learned"]
             used |= {"learned_as_of": about.get("as_of"), "judged": about["judged"]}
         return {"weights": used} | self.learned.figures()
-
-    _about: dict | None = None  # as_of and dataset of this run, for a document frozen now
 
 
 def choose(inputs, history: pd.DataFrame | None, previous_run: str = "") -> Weights:
