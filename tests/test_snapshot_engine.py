@@ -110,3 +110,32 @@ def test_the_history_scored_in_one_call_is_each_snapshot_scored_alone(june_run):
         assert part.drop(columns=[*own, "snapshot", "churned"]).isna().all().all()  # other snapshots' columns
         pd.testing.assert_frame_equal(part[own].reset_index(drop=True), alone[t], check_exact=True, check_dtype=False)
     assert list(history.columns[-2:]) == ["snapshot", "churned"]
+
+
+def test_a_run_folder_kept_across_an_edit_of_dataset_yaml_computes_its_features_again(june_run, tiny_copy, tmp_path):
+    """The workbench an analyst steps through is kept between runs. Its cached features were keyed on the tables
+    and tags only, so after dataset.yaml changed (a sub-metric's events, a measure) the same folder served last
+    edit's features, silently. Now dataset.yaml (but its health:, which only scores) and the code are in the key."""
+    import json
+    import shutil
+
+    import yaml
+
+    from helpers import artifacts
+
+    run = tmp_path / "run"
+    shutil.copytree(june_run, run)
+    ds = load_dataset(tiny_copy, "2026-06-30")
+    kept = snapshots.today(ds, run)  # the same tables and tags as the june run: its cache serves
+    stamp = json.loads(artifacts.path(run, "account_features.json").read_text())
+    meta = tiny_copy / "dataset.yaml"
+    raw = yaml.safe_load(meta.read_text())
+    moved = raw["taxonomy"]["features"]["core"].pop()  # one core feature less: core adoption changes
+    meta.write_text(yaml.safe_dump(raw))
+    edited = load_dataset(tiny_copy, "2026-06-30")
+    again = snapshots.today(edited, run)
+    restamped = json.loads(artifacts.path(run, "account_features.json").read_text())
+    assert restamped["dataset_yaml"] != stamp["dataset_yaml"] and restamped["code"] == stamp["code"]
+    assert not again.core_adoption.equals(kept.core_adoption), f"{moved} left the core group: adoption must move"
+    meta.write_text(yaml.safe_dump(raw | {"health": {"tier_margin": 5}}))  # health: only scores the features
+    assert snapshots._shaped_by(load_dataset(tiny_copy, "2026-06-30")) == snapshots._shaped_by(edited)

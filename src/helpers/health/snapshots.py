@@ -15,6 +15,7 @@ accounts notebook 09 scores are the accounts notebook 10 predicts for, one table
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -189,7 +190,7 @@ def today(ds: Dataset, run_dir: str | Path) -> pd.DataFrame:
     notebook 09 scores it and notebook 10 predicts for it. ``at(ds, ds.as_of, ...)``, which tags users
     from the expert model itself, gives the same table (tested): this is the cheaper way to it."""
     tags = tagging.for_run(ds, run_dir)
-    key = {"dataset": _fingerprint(ds), "as_of": str(ds.as_of.date()), "tags": _hash([tags])}
+    key = {"dataset": _fingerprint(ds), "as_of": str(ds.as_of.date()), "tags": _hash([tags])} | _shaped_by(ds)
     where, stamp = artifacts.path(run_dir, "account_features.parquet"), artifacts.path(run_dir, "account_features.json")
     if where.exists() and stamp.exists() and json.loads(stamp.read_text()) == key:
         return pd.read_parquet(where)
@@ -224,4 +225,21 @@ def _key(ds: Dataset, config: HealthConfig, model, horizon_days: int) -> dict:
         "horizon_days": horizon_days,
         "health_config": hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:12],
         "expert_model": getattr(model, "model_id", None),
-    }
+    } | _shaped_by(ds)
+
+
+def _shaped_by(ds: Dataset) -> dict:
+    """What shapes the features beyond the tables: dataset.yaml (its taxonomy, measures, calendar; the health
+    configuration only scores them, ``rescored``) and the package's code. A run folder kept across an edit of
+    either (the workbench) computes its features again instead of serving last edit's."""
+    setup = ds.config.model_dump_json(exclude={"health"}).encode()
+    return {"dataset_yaml": hashlib.sha256(setup).hexdigest()[:12], "code": _code()}
+
+
+@functools.cache
+def _code() -> str:
+    """The package's Python sources, hashed once per process."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parents[1].rglob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
