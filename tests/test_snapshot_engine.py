@@ -139,3 +139,30 @@ def test_a_run_folder_kept_across_an_edit_of_dataset_yaml_computes_its_features_
     assert not again.core_adoption.equals(kept.core_adoption), f"{moved} left the core group: adoption must move"
     meta.write_text(yaml.safe_dump(raw | {"health": {"tier_margin": 5}}))  # health: only scores the features
     assert snapshots._shaped_by(load_dataset(tiny_copy, "2026-06-30")) == snapshots._shaped_by(edited)
+
+
+def test_a_cached_history_scored_under_other_weights_equals_one_computed_under_them(june_run, tmp_path):
+    """Learned weights (health.weights) score the run's history anew instead of recomputing it: the history
+    cached under the configured weights, rescored under others, must equal the history computed under them."""
+    import json
+    import shutil
+
+    from helpers import artifacts
+    from helpers.expert import model as expert_model
+    from helpers.health import backtest
+    from helpers.health import inputs as health_inputs
+
+    run = tmp_path / "run"
+    shutil.copytree(june_run, run)
+    ds = load_dataset(bundled("tiny"), "2026-06-30")
+    config, _ = health_inputs.config_for(ds)
+    other = backtest.with_weights(config, {c: 100.0 if c == "usage" else 0.0 for c in config.components})
+    snapshots.cached_history(ds, config, run, 30)
+    again = snapshots.cached_history(ds, other, run, 30)  # rescored, not recomputed
+    fresh = snapshots.history(ds, other, 30, expert_model.for_run(ds, run))
+    assert len(again) > 100 and not again.health_score.equals(
+        snapshots.cached_history(ds, config, run, 30).health_score
+    )
+    pd.testing.assert_frame_equal(again, fresh, check_dtype=False)
+    stamp = json.loads(artifacts.path(run, "account_snapshots.json").read_text())
+    assert stamp == snapshots._key(ds, config, expert_model.for_run(ds, run), 30)  # the last call's key

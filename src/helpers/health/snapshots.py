@@ -171,10 +171,7 @@ def cached_history(
     kept = json.loads(stamp.read_text()) if where.exists() and stamp.exists() else {}
     if kept == key:
         return pd.read_parquet(where)
-    same_features = kept and {k: v for k, v in kept.items() if k != "health_config"} == {
-        k: v for k, v in key.items() if k != "health_config"
-    }
-    if same_features:
+    if kept.keys() == key.keys() and all(kept[k] == v for k, v in key.items() if k != "health_config"):
         history_ = pd.read_parquet(where)
         table = rescored(history_, config) if len(history_) else history_
     else:

@@ -96,7 +96,7 @@ def choose(inputs, history: pd.DataFrame | None, previous_run: str = "") -> Weig
 
 def _reused(mode: str, previous_run: str) -> Path | None:
     """The frozen file to reuse: a path, or (``learned``) the previous run's when it holds weights."""
-    if mode == "relearn" or mode == "configured":
+    if mode in ("relearn", "configured"):
         return None
     if mode == "learned":
         where = artifacts.previous_path(previous_run, FILE)
@@ -110,7 +110,7 @@ def _reused(mode: str, previous_run: str) -> Path | None:
     return where
 
 
-def frozen(learned: backtest.Learned, about: dict | None) -> dict:
+def frozen(learned: backtest.Learned, about: dict) -> dict:
     """The versioned document of a learning: what it was learned from and judged on, then the configuration
     to paste under ``health:`` ({} when nothing was learned)."""
     if learned.config is None:
@@ -119,7 +119,7 @@ def frozen(learned: backtest.Learned, about: dict | None) -> dict:
     judged = learned.figures()["learned_weights"]
     return {
         "schema": SCHEMA,
-        "learned": dict(about or {}) | {"judged": judged},
+        "learned": about | {"judged": judged},
         "health": body,
     }
 
@@ -141,8 +141,7 @@ def applied(config: HealthConfig, doc: dict) -> HealthConfig:
 
 
 def _reuse_note(doc: dict, where: Path, config: HealthConfig, history: pd.DataFrame | None) -> str:
-    about = doc["learned"]
-    note = f"Weights learned on {about.get('as_of', 'an earlier run')} score the accounts, frozen in {where}."
+    note = f"Weights learned on {_learned_on(doc)} score the accounts, frozen in {where}."
     if history is not None and len(history):
         absent = [m for c in applied(config, doc).components.values() for m in c.metrics if m not in history]
         if absent:
@@ -162,4 +161,8 @@ def for_run(config: HealthConfig, run_dir: str | Path) -> tuple[HealthConfig, st
     if not where.read_text().strip():
         return config, "no weights could be learned (notebook 09 says why): the configured weights"
     doc = load(where)
-    return applied(config, doc), f"weights learned on {doc['learned'].get('as_of', 'an earlier run')}"
+    return applied(config, doc), f"weights learned on {_learned_on(doc)}"
+
+
+def _learned_on(doc: dict) -> str:
+    return doc["learned"].get("as_of", "an earlier run")

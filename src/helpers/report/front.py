@@ -179,7 +179,7 @@ def _health_note(backtest: dict) -> str:
     if used.get("in_use") == "learned":
         auc = used["judged"]["auc"]
         return (
-            f"The score uses weights learned from past outcomes on {text.day(pd.Timestamp(used['learned_as_of']))}, "
+            f"The score uses weights learned from past outcomes on {text.day(used['learned_as_of'])}, "
             "including which actions signal churn: on the months they were judged on, they ranked churners at AUC "
             f"{auc['learned']:.2f}, against {auc['configured']:.2f} with the configured weights."
         )
